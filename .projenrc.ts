@@ -1,0 +1,19 @@
+import { LakehouseLibrary, LakehouseMonorepo, SandboxApp, TestingPackage } from './projenrc';
+
+const root = new LakehouseMonorepo();
+
+// Test helpers shared by every package's jest suite (private, not published).
+const testing = new TestingPackage(root);
+
+// One line per lakehouse layer. Layers build on core only, never on each other.
+const core = new LakehouseLibrary(root, { layer: 'core', testing, description: 'Shared vocabulary of Lakehouse CDK: naming, data layers, retention guard, cost tags and validation.' });
+const storage = new LakehouseLibrary(root, { layer: 'storage', testing, deps: [core], description: 'The lakehouse data-lake and DAGs buckets: layer prefixes, KMS, lifecycle tiering and access logs.' });
+const metadata = new LakehouseLibrary(root, { layer: 'metadata', testing, deps: [core], description: 'The lakehouse pipeline-runs table in DynamoDB.' });
+const catalog = new LakehouseLibrary(root, { layer: 'catalog', testing, deps: [core], description: 'The lakehouse Glue catalog: database, one crawler per layer, crawler role and security configuration.' });
+const analytics = new LakehouseLibrary(root, { layer: 'analytics', testing, deps: [core], description: 'The lakehouse Athena workgroup and named queries.' });
+const workflow = new LakehouseLibrary(root, { layer: 'workflow', testing, deps: [core], devDeps: ['asl-validator@^4.0.0'], description: 'The lakehouse pipeline as a Step Functions state machine.' });
+const orchestration = new LakehouseLibrary(root, { layer: 'orchestration', testing, deps: [core], description: 'The lakehouse orchestration: an MWAA environment that runs the pipeline DAG.' });
+
+new SandboxApp(root, { layers: [core, storage, metadata, catalog, analytics, workflow, orchestration], testing });
+
+root.synth();

@@ -1,0 +1,5 @@
+export * from './validation';
+export * from './data-layer';
+export * from './naming';
+export * from './data-retention';
+export * from './cost-allocation-tags';

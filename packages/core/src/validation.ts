@@ -1,0 +1,143 @@
+import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { ValidationError } from './private/validation-error';
+
+/**
+ * Synth-time checks shared by every package. Each one skips values that are
+ * still unresolved tokens, because those are only known at deploy time.
+ */
+export class Validate {
+  /**
+   * Throws the shared validation error: `<path>: <prop> <rule>; got <value>`.
+   *
+   * @param prop the prop that was rejected, for example `rawInfrequentAccessAfter`
+   * @param value the rejected value, as it should be shown
+   * @param rule the rule, for example `must be at least 30 days (S3 Standard-IA minimum)`
+   * @param scope the construct that rejected it, if there is one
+   */
+  public static fail(prop: string, value: string, rule: string, scope?: IConstruct): void {
+    throw new ValidationError(prop, value, rule, scope);
+  }
+
+  /** Whether `error` is a Lakehouse CDK validation error. */
+  public static isValidationError(error: any): boolean {
+    return error instanceof Error && error.name === ValidationError.NAME;
+  }
+
+  /** Throws unless `value` is an integer within [min, max]. */
+  public static integerInRange(prop: string, value: number, min: number, max: number, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new ValidationError(prop, String(value), `must be an integer from ${min} to ${max}`, scope);
+    }
+  }
+
+  /** Throws unless `value` is at least `min`. `unit` is only used in the message. */
+  public static atLeast(prop: string, value: number, min: number, unit: string, reason: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!Number.isFinite(value) || value < min) {
+      throw new ValidationError(prop, `${value} ${unit}`, `must be at least ${min} ${unit} (${reason})`, scope);
+    }
+  }
+
+  /** Throws unless `later` is strictly greater than `earlier`. */
+  public static after(prop: string, later: number, earlierProp: string, earlier: number, unit: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(later) || Token.isUnresolved(earlier)) return;
+    if (later <= earlier) {
+      throw new ValidationError(prop, `${later} ${unit}`, `must be later than ${earlierProp} (${earlier} ${unit})`, scope);
+    }
+  }
+
+  /**
+   * Throws unless the whole of `value` matches `pattern` (a regular
+   * expression source). `rule` describes the pattern in words.
+   */
+  public static matches(prop: string, value: string, pattern: string, rule: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!new RegExp(`^(?:${pattern})$`, 'u').test(value)) {
+      throw new ValidationError(prop, JSON.stringify(value), rule, scope);
+    }
+  }
+
+  /** Throws unless `value` has between `min` and `max` characters. */
+  public static length(prop: string, value: string, min: number, max: number, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (value.length < min || value.length > max) {
+      const rule = min === max ? `must be ${min} characters long` : `must be ${min} to ${max} characters long`;
+      throw new ValidationError(prop, `${JSON.stringify(value)} (${value.length} characters)`, rule, scope);
+    }
+  }
+
+  /** Throws unless `value` is one of `allowed`. */
+  public static oneOf(prop: string, value: string, allowed: string[], scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!allowed.includes(value)) {
+      throw new ValidationError(prop, JSON.stringify(value), `must be one of ${allowed.join(', ')}`, scope);
+    }
+  }
+
+  /**
+   * Throws unless `expression` is a six-field `cron(...)` schedule, as Glue
+   * crawlers and EventBridge accept: minutes, hours, day-of-month, month,
+   * day-of-week, year, with `?` in exactly one of the two day fields.
+   */
+  public static cronExpression(prop: string, expression: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(expression)) return;
+    const problem = cronProblem(expression);
+    if (problem) {
+      throw new ValidationError(prop, JSON.stringify(expression), `must be a six-field cron(...) expression: ${problem}`, scope);
+    }
+  }
+}
+
+const CRON_FIELDS: Array<{ name: string; min: number; max: number; words?: string[] }> = [
+  { name: 'minutes', min: 0, max: 59 },
+  { name: 'hours', min: 0, max: 23 },
+  { name: 'day-of-month', min: 1, max: 31 },
+  { name: 'month', min: 1, max: 12, words: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  { name: 'day-of-week', min: 1, max: 7, words: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  { name: 'year', min: 1970, max: 2199 },
+];
+
+/** Returns what is wrong with a cron expression, or undefined when it is valid. */
+function cronProblem(expression: string): string | undefined {
+  const match = /^cron\((.*)\)$/.exec(expression.trim());
+  if (!match) return 'it must look like cron(m h dom mon dow year)';
+  const fields = match[1].trim().split(/\s+/);
+  if (fields.length !== 6) return `it has ${fields.length} fields, not 6`;
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+    return 'exactly one of day-of-month and day-of-week must be ?';
+  }
+  for (let i = 0; i < fields.length; i++) {
+    const spec = CRON_FIELDS[i];
+    const problem = cronFieldProblem(fields[i], spec, i === 2 || i === 4);
+    if (problem) return `${spec.name} field ${JSON.stringify(fields[i])}: ${problem}`;
+  }
+  return undefined;
+}
+
+function cronFieldProblem(field: string, spec: typeof CRON_FIELDS[number], isDayField: boolean): string | undefined {
+  if (field === '*') return undefined;
+  if (field === '?') return isDayField ? undefined : '? is only allowed in the day fields';
+  for (const part of field.split(',')) {
+    let body = part;
+    if (isDayField && /^(L|LW|\d{1,2}W|\d#[1-5]|[A-Z]{3}#[1-5]|\d?L)$/.test(part)) continue;
+    const step = /^(.+)\/(\d+)$/.exec(part);
+    if (step) {
+      body = step[1];
+      if (Number(step[2]) < 1) return 'a step must be at least 1';
+    }
+    if (body === '*') continue;
+    const bounds = body.split('-');
+    if (bounds.length > 2) return `${JSON.stringify(part)} is not a value, range or step`;
+    for (const bound of bounds) {
+      const upper = bound.toUpperCase();
+      const word = spec.words?.indexOf(upper) ?? -1;
+      const value = word >= 0 ? word + spec.min : /^\d+$/.test(bound) ? Number(bound) : NaN;
+      if (Number.isNaN(value)) return `${JSON.stringify(bound)} is not a number`;
+      if (value < spec.min || value > spec.max) return `${value} is outside ${spec.min}-${spec.max}`;
+    }
+  }
+  return undefined;
+}

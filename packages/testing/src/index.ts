@@ -1,0 +1,117 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, AppProps, Stack, Validations } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+/** A finding of a cdk-nag rule pack that was not acknowledged. */
+export interface NagFinding {
+  readonly rule: string;
+  readonly severity: string;
+  readonly path: string;
+  readonly description: string;
+}
+
+/** The result of synthesizing one stack. */
+export interface Synthesized {
+  readonly app: App;
+  readonly stack: Stack;
+  readonly template: Template;
+}
+
+/**
+ * Builds `build(stack)` into a fresh app and stack and synthesizes it into a
+ * temporary folder. `context` is the app's context, for example the
+ * retention guard's flag.
+ */
+export function synth(build: (stack: Stack) => void, context: Record<string, unknown> = {}): Synthesized {
+  const app = new App({ context, outdir: tempOutdir() });
+  const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+  build(stack);
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+/**
+ * Synthesizes `build(stack)` with the cdk-nag AwsSolutions pack and returns
+ * every finding that was not acknowledged. An empty list means the stack is
+ * clean: every rule passed or was acknowledged with a reason.
+ */
+export function nagFindings(build: (stack: Stack) => void, appProps: AppProps = {}): NagFinding[] {
+  const app = new App({ ...appProps, outdir: tempOutdir() });
+  const stack = new Stack(app, 'Nag', { env: { account: '123456789012', region: 'eu-west-1' } });
+  build(stack);
+  return nagFindingsOfApp(app);
+}
+
+/** Synthesizes a whole app with the AwsSolutions pack and returns its unacknowledged findings. */
+export function nagFindingsOfApp(app: App): NagFinding[] {
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  try {
+    app.synth({ force: true });
+  } catch (error) {
+    // A failed validation throws after writing its report; anything else is a real error.
+    if (!/Validation failed/.test(String(error))) throw error;
+  }
+  return readValidationReport(app.outdir);
+}
+
+/** Reads the findings of `validation-report.json` in a cloud assembly folder. */
+export function readValidationReport(outdir: string): NagFinding[] {
+  const file = path.join(outdir, 'validation-report.json');
+  if (!fs.existsSync(file)) return [];
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const findings: NagFinding[] = [];
+  for (const plugin of report.pluginReports ?? []) {
+    for (const violation of plugin.violations ?? []) {
+      for (const construct of violation.violatingConstructs ?? []) {
+        findings.push({
+          rule: violation.ruleName,
+          severity: violation.severity,
+          path: construct.constructPath,
+          description: violation.description,
+        });
+      }
+    }
+  }
+  return findings;
+}
+
+/** Formats findings one a line, for a readable test failure. */
+export function formatFindings(findings: NagFinding[]): string {
+  return findings.map(f => `${f.severity} ${f.rule} at ${f.path}: ${f.description}`).join('\n');
+}
+
+/** Every IAM policy statement in a template, with the logical id of its policy. */
+export interface PolicyStatementOf {
+  readonly policy: string;
+  readonly statement: any;
+}
+
+/** Returns every statement of every AWS::IAM::Policy and inline role policy in the template. */
+export function policyStatements(template: Template): PolicyStatementOf[] {
+  const result: PolicyStatementOf[] = [];
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of (policy as any).Properties.PolicyDocument.Statement) {
+      result.push({ policy: id, statement });
+    }
+  }
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const inline of (role as any).Properties.Policies ?? []) {
+      for (const statement of inline.PolicyDocument.Statement) {
+        result.push({ policy: `${id}/${inline.PolicyName}`, statement });
+      }
+    }
+  }
+  return result;
+}
+
+/** Normalises a statement's Action or Resource (string or list) to a list. */
+export function asList<T>(value: T | T[] | undefined): T[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function tempOutdir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-'));
+}

@@ -1,0 +1,5 @@
+export * from './versions';
+export * from './lakehouse-monorepo';
+export * from './lakehouse-library';
+export * from './sandbox-app';
+export * from './testing-package';

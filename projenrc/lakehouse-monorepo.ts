@@ -1,0 +1,209 @@
+import { Component, github, javascript, JsonFile, typescript } from 'projen';
+import { resolveWorkspaceDeps } from './workspace';
+import { VERSIONS } from './versions';
+
+/** Outputs a cached `build` must restore, or a cache hit leaves a package incomplete. */
+const BUILD_OUTPUTS = [
+  '{projectRoot}/lib',
+  '{projectRoot}/.jsii',
+  '{projectRoot}/tsconfig.json',
+  '{projectRoot}/tsconfig.tsbuildinfo',
+  '{projectRoot}/API.md',
+  '{projectRoot}/cdk.out',
+];
+
+/** Files that builds write: never inputs, so a build can't invalidate its own cache. */
+const GENERATED = [
+  '!{projectRoot}/lib/**',
+  '!{projectRoot}/.jsii',
+  '!{projectRoot}/tsconfig.json',
+  '!{projectRoot}/tsconfig.tsbuildinfo',
+  '!{projectRoot}/API.md',
+  '!{projectRoot}/cdk.out/**',
+  '!{projectRoot}/dist/**',
+  '!{projectRoot}/coverage/**',
+  '!{projectRoot}/test-reports/**',
+];
+
+/**
+ * The workspace root: npm workspaces over packages/* and apps/*, nx as the
+ * task runner, the Python virtualenv, CI and the quick-start tasks.
+ */
+export class LakehouseMonorepo extends typescript.TypeScriptProject {
+  constructor() {
+    super({
+      name: 'lakehouse-cdk',
+      description: 'An AWS data lakehouse as reusable AWS CDK construct libraries.',
+      defaultReleaseBranch: 'main',
+      projenrcTs: true,
+      packageManager: javascript.NodePackageManager.NPM,
+      minNodeVersion: VERSIONS.minNode,
+      typescriptVersion: VERSIONS.typescript,
+      devDeps: [`nx@${VERSIONS.nx}`, 'ts-node@^10.9.2', '@types/node@^20', `constructs@${VERSIONS.constructs}`],
+      // npm 11 runs install scripts only for packages it is told to trust.
+      allowScripts: ['nx', 'esbuild', '@parcel/watcher'],
+      license: 'Apache-2.0',
+      copyrightOwner: 'Lakehouse CDK contributors',
+      sampleCode: false,
+      jest: false,
+      eslint: false,
+      release: false,
+      depsUpgrade: false,
+      buildWorkflow: false,
+      pullRequestTemplate: false,
+      githubOptions: { mergify: false, pullRequestLint: true },
+      workflowNodeVersion: '22',
+      gitignore: ['.nx/', '.venv/', '.venv-*/', '__pycache__/', '.pytest_cache/', 'cdk.out/', '.local/', 'bench-results/'],
+    });
+    this.package.addField('private', true);
+    this.package.addField('workspaces', ['packages/*', 'apps/*']);
+
+    this.addNxConfig();
+    this.configureTasks();
+    this.addPullRequestWorkflow();
+    new WorkspaceDependencyResolver(this);
+  }
+
+  private addNxConfig(): void {
+    new JsonFile(this, 'nx.json', {
+      obj: {
+        $schema: './node_modules/nx/schemas/nx-schema.json',
+        // Since nx 23.2 the default cache lives in the home directory, shared by every clone.
+        cacheDirectory: '.nx/cache',
+        defaultBase: 'main',
+        neverConnectToCloud: true,
+        useDaemonProcess: false,
+        namedInputs: {
+          sharedGlobals: [
+            '{workspaceRoot}/.projenrc.ts',
+            '{workspaceRoot}/projenrc/**/*',
+            '{workspaceRoot}/.projen/deps.json',
+          ],
+          default: ['{projectRoot}/**/*', 'sharedGlobals'],
+          production: [
+            'default',
+            ...GENERATED,
+            '!{projectRoot}/test/**',
+            '!{projectRoot}/**/*.md',
+            '!{projectRoot}/jest.config.json',
+            '!{projectRoot}/tsconfig.dev.json',
+          ],
+          testing: ['default', ...GENERATED],
+        },
+        targetDefaults: {
+          build: {
+            dependsOn: ['^build'],
+            inputs: ['production', '^production'],
+            outputs: BUILD_OUTPUTS,
+            cache: true,
+          },
+          test: {
+            dependsOn: ['build'],
+            inputs: ['testing', '^production'],
+            outputs: ['{projectRoot}/coverage', '{projectRoot}/test-reports'],
+            cache: true,
+          },
+          package: {
+            dependsOn: ['build'],
+            inputs: ['production', '^production'],
+            outputs: ['{projectRoot}/dist'],
+            cache: true,
+          },
+        },
+      },
+      committed: true,
+    });
+  }
+
+  private configureTasks(): void {
+    // projen's root build compiles a root package that does not exist; nx builds the members.
+    for (const name of ['build', 'compile', 'post-compile', 'pre-compile', 'package', 'test', 'watch']) {
+      this.tasks.removeTask(name);
+    }
+    const nx = (args: string) => `nx ${args} --output-style=stream`;
+
+    const venv = this.addTask('venv', {
+      description: 'Create .venv from requirements-dev.txt; redone only when the requirements change',
+      exec: 'bash scripts/venv.sh',
+    });
+    this.addTask('build', {
+      description: 'Synthesize the project files, then build every package (cached by nx)',
+      steps: [{ spawn: 'default' }, { exec: nx('run-many -t build') }],
+    });
+    this.addTask('test', {
+      description: 'Every test: build and jest in every package (cached by nx), then pytest',
+      steps: [
+        { exec: nx('run-many -t build test') },
+        { spawn: venv.name },
+        { exec: '.venv/bin/python -m pytest' },
+      ],
+    });
+    this.addTask('local', {
+      description: 'Build the workspace, synthesize the sandbox and print a summary of its stacks',
+      steps: [
+        { exec: nx('run @lakehouse-cdk/sandbox:build') },
+        { exec: 'node apps/sandbox/lib/summary.js apps/sandbox/cdk.out' },
+      ],
+    });
+    this.addTask('affected', {
+      description: 'Build and test only what the change touches, against main',
+      exec: nx('affected -t build test'),
+      receiveArgs: true,
+    });
+    this.addTask('package', {
+      description: 'Package every library for npm (js target)',
+      exec: nx('run-many -t package'),
+    });
+    this.addTask('bench:build', {
+      description: 'Measure cold, cached and affected builds and the sandbox synth time',
+      exec: 'bash scripts/bench-build.sh',
+    });
+  }
+
+  private addPullRequestWorkflow(): void {
+    const workflow = this.github!.addWorkflow('pull-request');
+    workflow.on({ pullRequest: { branches: ['main'] } });
+    workflow.addJobs({
+      affected: {
+        name: 'nx affected build and test',
+        runsOn: ['ubuntu-latest'],
+        permissions: { contents: github.workflows.JobPermission.READ },
+        steps: [
+          { name: 'Checkout', uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } },
+          { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '22', 'cache': 'npm' } },
+          { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.11' } },
+          {
+            name: 'Restore the nx cache',
+            uses: 'actions/cache@v4',
+            with: {
+              'path': '.nx/cache',
+              'key': "nx-${{ runner.os }}-${{ hashFiles('package-lock.json') }}-${{ github.sha }}",
+              'restore-keys': "nx-${{ runner.os }}-${{ hashFiles('package-lock.json') }}-",
+            },
+          },
+          { name: 'Install', run: 'npm ci' },
+          { name: 'Project files are up to date', run: 'npx projen && git diff --exit-code' },
+          {
+            name: 'Build and test what the change affects',
+            run: 'npx nx affected -t build test --base=origin/${{ github.base_ref }} --head=HEAD --output-style=stream',
+          },
+        ],
+      },
+    });
+  }
+}
+
+/** Resolves the members' "*" versions after the root install, then installs again if any moved. */
+class WorkspaceDependencyResolver extends Component {
+  constructor(private readonly root: LakehouseMonorepo) {
+    super(root);
+  }
+
+  public postSynthesize(): void {
+    const changes = resolveWorkspaceDeps(this.root);
+    if (changes.length > 0) {
+      this.root.logger.info(`workspace dependency versions resolved: ${changes.join(', ')}`);
+      (this.root.package as any).installDependencies();
+    }
+  }
+}
