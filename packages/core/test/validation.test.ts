@@ -1,0 +1,105 @@
+import { Stack, Token } from 'aws-cdk-lib';
+import * as fc from 'fast-check';
+import { Validate } from '../src';
+
+describe('Validate', () => {
+  test('integerInRange accepts the bounds and rejects outside or fractional values', () => {
+    expect(() => Validate.integerInRange('maxWorkers', 1, 1, 25)).not.toThrow();
+    expect(() => Validate.integerInRange('maxWorkers', 25, 1, 25)).not.toThrow();
+    expect(() => Validate.integerInRange('maxWorkers', 26, 1, 25)).toThrow('maxWorkers must be an integer from 1 to 25; got 26');
+    expect(() => Validate.integerInRange('maxWorkers', 1.5, 1, 25)).toThrow(/got 1.5/);
+  });
+
+  test('the message starts with the path of the construct that rejected the value', () => {
+    const stack = new Stack(undefined, 'Lake');
+    expect(() => Validate.atLeast('rawInfrequentAccessAfter', 10, 30, 'days', 'S3 Standard-IA minimum', stack))
+      .toThrow('Lake: rawInfrequentAccessAfter must be at least 30 days (S3 Standard-IA minimum); got 10 days');
+  });
+
+  test('after requires a strictly later value', () => {
+    expect(() => Validate.after('noncurrentExpiration', 31, 'noncurrentTransitionAfter', 30, 'days')).not.toThrow();
+    expect(() => Validate.after('noncurrentExpiration', 30, 'noncurrentTransitionAfter', 30, 'days'))
+      .toThrow('noncurrentExpiration must be later than noncurrentTransitionAfter (30 days); got 30 days');
+  });
+
+  test('matches, length and oneOf name the prop, value and rule', () => {
+    expect(() => Validate.matches('databaseName', 'Raw-DB', '[a-z0-9_]+', 'must be lowercase letters, digits and underscores'))
+      .toThrow('databaseName must be lowercase letters, digits and underscores; got "Raw-DB"');
+    expect(() => Validate.length('environmentName', 'x'.repeat(81), 1, 80)).toThrow(/environmentName must be 1 to 80 characters long; got "x+" \(81 characters\)/);
+    expect(() => Validate.length('code', 'ab', 3, 3)).toThrow('code must be 3 characters long');
+    expect(() => Validate.oneOf('environmentClass', 'mw1.huge', ['mw1.small', 'mw1.medium'])).toThrow('environmentClass must be one of mw1.small, mw1.medium; got "mw1.huge"');
+    expect(() => Validate.oneOf('environmentClass', 'mw1.small', ['mw1.small'])).not.toThrow();
+  });
+
+  test('fail throws the shared error and isValidationError recognises only it', () => {
+    let caught: unknown;
+    try {
+      Validate.fail('prop', 'value', 'must be better');
+    } catch (error) {
+      caught = error;
+    }
+    expect(Validate.isValidationError(caught)).toBe(true);
+    expect(String(caught)).toContain('prop must be better; got value');
+    expect(Validate.isValidationError(new TypeError('x'))).toBe(false);
+    expect(Validate.isValidationError('prop must be better')).toBe(false);
+  });
+
+  test('unresolved tokens are skipped, because they are only known at deploy time', () => {
+    const number = Token.asNumber({ Ref: 'Days' });
+    const string = Token.asString({ Ref: 'Name' });
+    expect(() => Validate.integerInRange('days', number, 1, 2)).not.toThrow();
+    expect(() => Validate.atLeast('days', number, 30, 'days', 'why')).not.toThrow();
+    expect(() => Validate.after('days', number, 'other', 5, 'days')).not.toThrow();
+    expect(() => Validate.matches('name', string, '[a-z]+', 'lowercase')).not.toThrow();
+    expect(() => Validate.length('name', string, 1, 2)).not.toThrow();
+    expect(() => Validate.oneOf('name', string, ['a'])).not.toThrow();
+    expect(() => Validate.cronExpression('schedule', string)).not.toThrow();
+  });
+
+  describe('cronExpression', () => {
+    test.each([
+      'cron(0 2 * * ? *)',
+      'cron(15 10 ? * MON-FRI *)',
+      'cron(0/15 * * * ? *)',
+      'cron(0 12 L * ? 2030)',
+      'cron(0 8 ? JAN-MAR 2#1 *)',
+      'cron(0,30 9-17 1,15 * ? *)',
+    ])('accepts %s', expression => {
+      expect(() => Validate.cronExpression('schedule', expression)).not.toThrow();
+    });
+
+    test.each([
+      ['rate(1 day)', /must look like cron/],
+      ['cron(0 2 * * *)', /has 5 fields, not 6/],
+      ['cron(0 2 * * * *)', /exactly one of day-of-month and day-of-week must be \?/],
+      ['cron(0 2 ? * ? *)', /exactly one of day-of-month and day-of-week/],
+      ['cron(60 2 * * ? *)', /minutes field "60": 60 is outside 0-59/],
+      ['cron(0 24 * * ? *)', /hours field "24": 24 is outside 0-23/],
+      ['cron(0 2 * 13 ? *)', /month field "13"/],
+      ['cron(0 2 ? * FUN *)', /day-of-week field "FUN": "FUN" is not a number/],
+      ['cron(? 2 * * ? *)', /\? is only allowed in the day fields/],
+      ['cron(0/0 2 * * ? *)', /a step must be at least 1/],
+      ['cron(0 1-2-3 * * ? *)', /is not a value, range or step/],
+    ])('rejects %s', (expression, message) => {
+      expect(() => Validate.cronExpression('rawSchedule', expression)).toThrow(/^rawSchedule must be a six-field cron\(\.\.\.\) expression/);
+      expect(() => Validate.cronExpression('rawSchedule', expression)).toThrow(message);
+    });
+
+    test('any generated valid expression is accepted', () => {
+      const field = (min: number, max: number) => fc.oneof(
+        fc.constant('*'),
+        fc.integer({ min, max }).map(String),
+        fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
+        fc.tuple(fc.integer({ min, max }), fc.integer({ min: 1, max: 10 })).map(([a, step]) => `${a}/${step}`),
+      );
+      const days = fc.oneof(
+        field(1, 31).map(dom => [dom, '?']),
+        field(1, 7).map(dow => ['?', dow]),
+      );
+      fc.assert(fc.property(field(0, 59), field(0, 23), days, field(1, 12), field(1970, 2199),
+        (minutes, hours, [dom, dow], month, year) => {
+          expect(() => Validate.cronExpression('schedule', `cron(${minutes} ${hours} ${dom} ${month} ${dow} ${year})`)).not.toThrow();
+        }), { numRuns: 300 });
+    });
+  });
+});
