@@ -6,12 +6,14 @@ import { VERSIONS } from './versions';
  * root serves the whole monorepo.
  */
 export function joinWorkspace(project: javascript.NodeProject): void {
+  // projen hides these NodePackage steps; the workspace reorders them.
+  const pkg = project.package as any;
   // The root installs once for every workspace; a member installing on its own
   // would create a nested node_modules and a second aws-cdk-lib.
-  (project.package as any).installDependencies = () => {};
+  pkg.installDependencies = () => {};
   // "*" versions can only be resolved after the root install; the root does it.
-  const resolve = project.package.resolveDepsAndWritePackageJson.bind(project.package);
-  (project.package as any).resolveDepsAndWritePackageJson = () => [];
+  const resolve = pkg.resolveDepsAndWritePackageJson.bind(pkg);
+  pkg.resolveDepsAndWritePackageJson = () => [];
   (project as any).__resolveWorkspaceDeps = resolve;
 
   // projen runs from the root only; members must not re-synthesize the repo.

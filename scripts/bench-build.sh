@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Build benchmark. Prints, from one run on this machine:
+#   1. cold build+test of every package (nx cache cleared, build outputs removed);
+#   2. the same with nothing changed (served from the nx cache) and its ratio to cold;
+#   3. the projects `nx affected` selects after a change to one package, and that run's time;
+#   4. the sandbox synth time and its ratio to a one-bucket app, both run as `cdk synth` of compiled JavaScript.
+# Timings on a shared machine are noisy: compare the ratios, which come from one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+touched=${BENCH_TOUCH:-packages/storage/src/index.ts}
+synth_runs=${BENCH_SYNTH_RUNS:-3}
+nx="npx nx"
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "== 1. cold build+test"
+$nx reset >/dev/null
+rm -rf packages/*/lib packages/*/.jsii packages/*/tsconfig.tsbuildinfo apps/*/lib apps/*/cdk.out
+start=$(now)
+$nx run-many -t build test --output-style=static >/tmp/bench-cold.log 2>&1
+cold=$(elapsed "$start" "$(now)")
+echo "cold build+test: ${cold}s"
+
+echo "== 2. cached no-op build+test"
+start=$(now)
+$nx run-many -t build test --output-style=static >/tmp/bench-cached.log 2>&1
+cached=$(elapsed "$start" "$(now)")
+echo "cached build+test: ${cached}s ($(grep -o 'Nx read the output from the cache instead of running the command for [0-9]* out of [0-9]* tasks' /tmp/bench-cached.log || echo "see /tmp/bench-cached.log"))"
+echo "cached / cold: $(ratio "$cached" "$cold")"
+
+echo "== 3. nx affected after a change to ${touched}"
+cp "$touched" /tmp/bench-touched.bak
+trap 'cp /tmp/bench-touched.bak "$touched"' EXIT
+echo "// benchmark change" >> "$touched"
+echo "affected projects: $($nx show projects --affected --files="$touched" | sort | tr '\n' ' ')"
+start=$(now)
+$nx affected -t build test --files="$touched" --output-style=static >/tmp/bench-affected.log 2>&1
+affected=$(elapsed "$start" "$(now)")
+echo "affected build+test: ${affected}s (ratio to cold: $(ratio "$affected" "$cold"))"
+cp /tmp/bench-touched.bak "$touched"
+trap - EXIT
+# Put the cache back in step with the restored file.
+$nx affected -t build --files="$touched" --output-style=static >/dev/null 2>&1
+
+echo "== 4. synth: sandbox vs a one-bucket app (median of ${synth_runs} runs each)"
+out=$(mktemp -d)
+cdk="$PWD/node_modules/.bin/cdk"
+time_synth() { # app-command workdir
+  for _ in $(seq "$synth_runs"); do
+    local s; s=$(now)
+    (cd "$2" && "$cdk" synth --quiet --app "$1" --output "$out/$RANDOM" >/dev/null 2>&1)
+    elapsed "$s" "$(now)"; echo
+  done | median
+}
+sandbox=$(time_synth "node lib/main.js" apps/sandbox)
+baseline=$(time_synth "node $PWD/scripts/bench/one-bucket-app.js" apps/sandbox)
+rm -rf "$out"
+echo "sandbox synth: ${sandbox}s; one-bucket app synth: ${baseline}s; sandbox / one-bucket: $(ratio "$sandbox" "$baseline")"
