@@ -1,1 +1,1 @@
-export {};
+export * from './pipeline-runs-table';

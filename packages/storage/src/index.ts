@@ -1,1 +1,2 @@
-export {};
+export * from './data-lake-storage';
+export * from './dags-bucket';

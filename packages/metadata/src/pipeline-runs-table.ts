@@ -1,0 +1,174 @@
+import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** The status of a pipeline run, as stored in the `status` attribute. */
+export enum RunStatus {
+  /** The run has started and not finished. A second start for the same pipeline and date is refused. */
+  RUNNING = 'RUNNING',
+  /** Every step of the run finished. */
+  SUCCEEDED = 'SUCCEEDED',
+  /** A step failed; `error` and `cause` say why. */
+  FAILED = 'FAILED',
+}
+
+/** Properties of the pipeline-runs table. */
+export interface PipelineRunsTableProps {
+  /**
+   * A customer-managed KMS key for the table. Without it, DynamoDB encrypts
+   * with an AWS owned key, which costs nothing and needs no key grants.
+   * @default - encrypted with an AWS owned key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * Refuse DeleteTable while on. It must be off when removalPolicy DESTROY is in effect.
+   * @default true, or false when removalPolicy DESTROY is in effect
+   */
+  readonly deletionProtection?: boolean;
+
+  /**
+   * A Number attribute holding an epoch-seconds expiry time, after which
+   * DynamoDB deletes the run record. 1-255 letters, digits, `_`, `-` and `.`,
+   * and not one of the key attributes.
+   * @default - run records never expire
+   */
+  readonly timeToLiveAttribute?: string;
+
+  /**
+   * Keep or destroy the table when the stack is deleted. DESTROY takes effect
+   * only when the app also sets the context `@lakehouse-cdk/core:removeDataOnDestroy`.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The naming convention for the table name: `pipeline-runs`.
+   * @default - CloudFormation generates the table name
+   */
+  readonly naming?: Naming;
+}
+
+const ATTRIBUTE_NAME_PATTERN = '[a-zA-Z0-9_.-]{1,255}';
+
+/**
+ * The pipeline-runs table: one item per pipeline and execution date, with its
+ * status and timings, written by the workflow and read by operators.
+ */
+export class PipelineRunsTable extends Construct {
+  /** Partition key: the pipeline's name (String). */
+  public static readonly PIPELINE_NAME = 'pipeline_name';
+  /** Sort key: the run's logical date, `YYYY-MM-DD` (String). */
+  public static readonly EXECUTION_DATE = 'execution_date';
+  /** The run's status, one of `RunStatus` (String). */
+  public static readonly STATUS = 'status';
+  /** When the run started, ISO-8601 UTC (String). */
+  public static readonly START_TIME = 'start_time';
+  /** When the run finished, ISO-8601 UTC (String). */
+  public static readonly END_TIME = 'end_time';
+  /** The Step Functions execution ARN of the run (String). */
+  public static readonly EXECUTION_ARN = 'execution_arn';
+  /** The error name of a failed run (String). */
+  public static readonly ERROR = 'error';
+  /** The cause of a failed run (String). */
+  public static readonly CAUSE = 'cause';
+  /** The GSI on `status` + `start_time`, to find running and failed runs. */
+  public static readonly STATUS_INDEX_NAME = 'status-start_time-index';
+  /**
+   * The condition of the PutItem that records a run's start: it is refused
+   * when the same pipeline and date is already RUNNING. Bind `#status` to
+   * `status` and `:running` to `RUNNING`.
+   */
+  public static readonly START_RUN_CONDITION = 'attribute_not_exists(pipeline_name) OR #status <> :running';
+
+  /** The table. */
+  public readonly table: dynamodb.ITable;
+  /** The table's name. */
+  public readonly tableName: string;
+  /** The table's ARN. */
+  public readonly tableArn: string;
+  /** The name of the status index. */
+  public readonly statusIndexName: string = PipelineRunsTable.STATUS_INDEX_NAME;
+  /** The customer-managed key of the table, if it has one. */
+  public readonly encryptionKey?: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: PipelineRunsTableProps = {}) {
+    super(scope, id);
+    const keyAttributes = [PipelineRunsTable.PIPELINE_NAME, PipelineRunsTable.EXECUTION_DATE, PipelineRunsTable.STATUS, PipelineRunsTable.START_TIME];
+    if (props.timeToLiveAttribute !== undefined) {
+      Validate.matches('timeToLiveAttribute', props.timeToLiveAttribute, ATTRIBUTE_NAME_PATTERN,
+        'must be a DynamoDB attribute name of 1-255 letters, digits, "_", "-" and "."', this);
+      if (keyAttributes.includes(props.timeToLiveAttribute)) {
+        Validate.fail('timeToLiveAttribute', JSON.stringify(props.timeToLiveAttribute),
+          `must not be a key attribute (${keyAttributes.join(', ')}): TTL needs a Number and the keys are Strings`, this);
+      }
+    }
+
+    const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+    if (destroy && props.deletionProtection === true) {
+      Validate.fail('deletionProtection', 'true',
+        'must be false when removalPolicy DESTROY is in effect: CloudFormation cannot delete a protected table', this);
+    }
+    const deletionProtection = props.deletionProtection ?? !destroy;
+
+    // dynamodb.Table (AWS::DynamoDB::Table) rather than TableV2 (AWS::DynamoDB::GlobalTable):
+    // a run log needs no replicas, and the plain table resource is what local
+    // stand-ins and cfn-lint know best.
+    const table = new dynamodb.Table(this, 'Table', {
+      tableName: props.naming?.name(ResourceKind.DYNAMODB_TABLE, 'pipeline-runs'),
+      partitionKey: { name: PipelineRunsTable.PIPELINE_NAME, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: PipelineRunsTable.EXECUTION_DATE, type: dynamodb.AttributeType.STRING },
+      // A few writes per pipeline per day: on-demand costs cents where provisioned capacity would idle.
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection,
+      encryption: props.encryptionKey ? dynamodb.TableEncryption.CUSTOMER_MANAGED : dynamodb.TableEncryption.DEFAULT,
+      encryptionKey: props.encryptionKey,
+      timeToLiveAttribute: props.timeToLiveAttribute,
+      removalPolicy,
+    });
+    table.addGlobalSecondaryIndex({
+      indexName: PipelineRunsTable.STATUS_INDEX_NAME,
+      partitionKey: { name: PipelineRunsTable.STATUS, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: PipelineRunsTable.START_TIME, type: dynamodb.AttributeType.STRING },
+      // Run items are small; ALL lets "which runs failed" answer in one Query with no GetItem per run.
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+
+    this.table = table;
+    this.tableName = table.tableName;
+    this.tableArn = table.tableArn;
+    this.encryptionKey = props.encryptionKey;
+    CostAllocationTags.tagLayer(this, 'metadata');
+  }
+
+  /**
+   * Lets `grantee` (the pipeline) record runs: PutItem, UpdateItem and GetItem
+   * on this table only, and the key actions a customer-managed key needs.
+   */
+  public grantRecordRuns(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
+      resourceArns: [this.tableArn],
+    });
+  }
+
+  /**
+   * Lets `grantee` read runs: GetItem and Query on the table, Query on the
+   * status index, and kms:Decrypt with a customer-managed key.
+   */
+  public grantReadRuns(grantee: iam.IGrantable): iam.Grant {
+    this.encryptionKey?.grant(grantee, 'kms:Decrypt');
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+      resourceArns: [this.tableArn, `${this.tableArn}/index/${this.statusIndexName}`],
+    });
+  }
+}

@@ -1,0 +1,346 @@
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as cxapi from 'aws-cdk-lib/cx-api';
+import { Construct } from 'constructs';
+import { wholeDays } from './private/days';
+import { grantOnPrefix } from './private/grants';
+import { housekeepingRule } from './private/lifecycle';
+import { acknowledgeAutoDeleteProvider } from './private/removal';
+
+/** Properties of the lakehouse data-lake storage. */
+export interface DataLakeStorageProps {
+  /**
+   * The KMS key that encrypts the data-lake bucket. Bring one to share a key
+   * across stacks or accounts; it should have rotation on.
+   * @default - one customer-managed key with yearly rotation is created for the storage layer
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * An existing bucket to receive the server access logs, so that teams keep
+   * one logging bucket instead of one per stack. It must accept S3 log
+   * delivery (SSE-S3, or SSE-KMS with a customer key the logging service may use).
+   * @default - an access-logs bucket is created
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+
+  /**
+   * How long server access logs are kept in the access-logs bucket that this
+   * construct creates. Ignored when `accessLogsBucket` is given. Whole days.
+   * @default Duration.days(90)
+   */
+  readonly accessLogsRetention?: Duration;
+
+  /**
+   * The key prefix for Athena query results: relative, ending with `/`, and
+   * outside the layer prefixes.
+   * @default 'athena-results/'
+   */
+  readonly queryResultsPrefix?: string;
+
+  /**
+   * How long Athena query results are kept. Whole days.
+   * @default Duration.days(30)
+   */
+  readonly queryResultsRetention?: Duration;
+
+  /**
+   * Age at which objects in the raw layer move to S3 Standard-IA. S3
+   * requires at least 30 days.
+   * @default Duration.days(30)
+   */
+  readonly rawInfrequentAccessAfter?: Duration;
+
+  /**
+   * Age at which objects in the raw layer move to S3 Glacier Instant
+   * Retrieval. At least 30 days after `rawInfrequentAccessAfter`, because S3
+   * keeps objects 30 days in Standard-IA before a later transition.
+   * @default Duration.days(90)
+   */
+  readonly rawGlacierInstantRetrievalAfter?: Duration;
+
+  /**
+   * Age at which objects in the processed layer move to S3 Standard-IA. At least 30 days.
+   * @default Duration.days(90)
+   */
+  readonly processedInfrequentAccessAfter?: Duration;
+
+  /**
+   * Age at which objects in the curated layer move to S3 Standard-IA. At least
+   * 30 days. Curated marts are queried most, so they stay in Standard longest.
+   * @default Duration.days(180)
+   */
+  readonly curatedInfrequentAccessAfter?: Duration;
+
+  /**
+   * Days after an object version becomes noncurrent (overwritten or deleted)
+   * before it moves to S3 Glacier Instant Retrieval. Whole days, at least 1.
+   * @default Duration.days(30)
+   */
+  readonly noncurrentTransitionAfter?: Duration;
+
+  /**
+   * Days after an object version becomes noncurrent before it is deleted.
+   * Must be later than `noncurrentTransitionAfter`.
+   * @default Duration.days(365)
+   */
+  readonly noncurrentExpiration?: Duration;
+
+  /**
+   * Keep or destroy the buckets and the key when the stack is deleted.
+   * DESTROY takes effect only when the app also sets the context
+   * `@lakehouse-cdk/core:removeDataOnDestroy`; then the buckets are emptied first.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * The naming convention for physical names: `data-lake` and `access-logs`.
+   * @default - CloudFormation generates the bucket names
+   */
+  readonly naming?: Naming;
+}
+
+/** The documented defaults, in days. */
+const DEFAULTS = {
+  accessLogsRetention: 90,
+  queryResultsRetention: 30,
+  rawInfrequentAccessAfter: 30,
+  rawGlacierInstantRetrievalAfter: 90,
+  processedInfrequentAccessAfter: 90,
+  curatedInfrequentAccessAfter: 180,
+  noncurrentTransitionAfter: 30,
+  noncurrentExpiration: 365,
+};
+
+/** S3 refuses a transition to Standard-IA before an object is 30 days old. */
+const STANDARD_IA_MINIMUM_DAYS = 30;
+
+/** Noncurrent log versions are only a deleted log's shadow; keep them one day. */
+const NONCURRENT_LOG_EXPIRATION = Duration.days(1);
+
+const QUERY_RESULTS_PREFIX_PATTERN = "(?!/)(?!.*(?:^|/)\\.{1,2}/)(?:[a-zA-Z0-9!_.*'()-]+/)+";
+const QUERY_RESULTS_PREFIX_RULE = 'must be a relative S3 key prefix ending with "/" (letters, digits and !_.*\'()- in each segment, no "." or ".." segments)';
+
+/**
+ * The lakehouse data lake: one KMS-encrypted, versioned bucket with the
+ * `raw/`, `processed/` and `curated/` layer prefixes and a prefix for Athena
+ * query results, lifecycle tiering per layer, and server access logs kept in
+ * a separate bucket.
+ */
+export class DataLakeStorage extends Construct {
+  /** The data-lake bucket. */
+  public readonly bucket: s3.IBucket;
+  /** The bucket that receives the server access logs. */
+  public readonly accessLogsBucket: s3.IBucket;
+  /** The KMS key that encrypts the data-lake bucket. */
+  public readonly encryptionKey: kms.IKey;
+  /** The key prefix of Athena query results, for example `athena-results/`. */
+  public readonly queryResultsPrefix: string;
+  /** `s3://<bucket>/<queryResultsPrefix>`, the Athena result location. */
+  public readonly queryResultsUri: string;
+
+  constructor(scope: Construct, id: string, props: DataLakeStorageProps = {}) {
+    super(scope, id);
+    // With the bucket-policy method, log delivery works on a bucket with ACLs
+    // disabled (BucketOwnerEnforced); the legacy ACL method needs them on.
+    this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+
+    const queryResultsPrefix = props.queryResultsPrefix ?? 'athena-results/';
+    validateQueryResultsPrefix(this, queryResultsPrefix);
+    const lifecycle = this.lifecycleDays(props);
+
+    const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
+    const destroy = removalPolicy === RemovalPolicy.DESTROY;
+
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: 'Encrypts the lakehouse data-lake storage',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+
+    this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(props, removalPolicy);
+
+    const dataLakeBucket = new s3.Bucket(this, 'Bucket', {
+      bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'data-lake'),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      // One data key per bucket instead of one KMS request per object: far fewer KMS calls for Athena scans.
+      bucketKeyEnabled: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: this.accessLogsBucket,
+      serverAccessLogsPrefix: 'data-lake/',
+      lifecycleRules: [
+        {
+          id: 'raw-tiering',
+          prefix: DataLayers.prefix(DataLayer.RAW),
+          transitions: [
+            { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: lifecycle.rawInfrequentAccessAfter },
+            { storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL, transitionAfter: lifecycle.rawGlacierInstantRetrievalAfter },
+          ],
+        },
+        {
+          id: 'processed-tiering',
+          prefix: DataLayers.prefix(DataLayer.PROCESSED),
+          transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: lifecycle.processedInfrequentAccessAfter }],
+        },
+        {
+          id: 'curated-tiering',
+          prefix: DataLayers.prefix(DataLayer.CURATED),
+          transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: lifecycle.curatedInfrequentAccessAfter }],
+        },
+        {
+          id: 'query-results-expiry',
+          prefix: queryResultsPrefix,
+          expiration: lifecycle.queryResultsRetention,
+        },
+        housekeepingRule(lifecycle.noncurrentExpiration, {
+          // Glacier IR keeps an overwritten version restorable in milliseconds at a fraction of Standard's price.
+          storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
+          transitionAfter: lifecycle.noncurrentTransitionAfter,
+        }),
+      ],
+      removalPolicy,
+      autoDeleteObjects: destroy,
+    });
+    this.bucket = dataLakeBucket;
+    this.queryResultsPrefix = queryResultsPrefix;
+    this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
+
+    if (destroy) acknowledgeAutoDeleteProvider(this);
+    CostAllocationTags.tagLayer(this, 'storage');
+  }
+
+  /** The key prefix of a data layer, for example `raw/`. */
+  public layerPrefix(layer: DataLayer): string {
+    return DataLayers.prefix(layer);
+  }
+
+  /** The S3 URI of a data layer: `s3://<bucket>/raw/`. */
+  public layerUri(layer: DataLayer): string {
+    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
+  }
+
+  /**
+   * Lets `grantee` read the objects of one layer: GetObject on `<bucket>/<layer>/*`,
+   * ListBucket limited to the layer's prefix, and kms:Decrypt on the key.
+   */
+  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
+    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
+      prefix: this.layerPrefix(layer),
+      objectActions: ['s3:GetObject', 's3:GetObjectVersion'],
+      bucketActions: ['s3:ListBucket', 's3:GetBucketLocation'],
+      keyActions: ['kms:Decrypt'],
+    });
+  }
+
+  /**
+   * Lets `grantee` write and delete the objects of one layer: PutObject,
+   * DeleteObject and AbortMultipartUpload on `<bucket>/<layer>/*`, and the KMS
+   * actions that SSE-KMS uploads need (GenerateDataKey, and Decrypt for multipart uploads).
+   */
+  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
+    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
+      prefix: this.layerPrefix(layer),
+      objectActions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      bucketActions: [],
+      keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    });
+  }
+
+  /**
+   * Lets `grantee` (an Athena user or workgroup role) read and write query
+   * results under `queryResultsPrefix`, list that prefix, find the bucket's
+   * region, and use the key.
+   */
+  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
+    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
+      prefix: this.queryResultsPrefix,
+      objectActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+      bucketActions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
+      keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    });
+  }
+
+  private createAccessLogsBucket(props: DataLakeStorageProps, removalPolicy: RemovalPolicy): s3.IBucket {
+    const retention = props.accessLogsRetention ?? Duration.days(DEFAULTS.accessLogsRetention);
+    wholeDays(this, 'accessLogsRetention', retention);
+    const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'access-logs'),
+      // S3 server access logging does not deliver to buckets encrypted with the
+      // AWS managed aws/s3 key, and a customer key would need a key policy for
+      // the logging service and a KMS request per log object; SSE-S3 needs neither.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      lifecycleRules: [
+        { id: 'access-logs-expiry', expiration: retention },
+        housekeepingRule(NONCURRENT_LOG_EXPIRATION),
+      ],
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+    Validations.of(accessLogsBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-logs bucket itself: logging it to itself would log every log delivery in a loop, and logging it to the data-lake bucket would mix audit logs with data.',
+    });
+    return accessLogsBucket;
+  }
+
+  private lifecycleDays(props: DataLakeStorageProps) {
+    const duration = (value: Duration | undefined, fallback: number) => value ?? Duration.days(fallback);
+    const result = {
+      queryResultsRetention: duration(props.queryResultsRetention, DEFAULTS.queryResultsRetention),
+      rawInfrequentAccessAfter: duration(props.rawInfrequentAccessAfter, DEFAULTS.rawInfrequentAccessAfter),
+      rawGlacierInstantRetrievalAfter: duration(props.rawGlacierInstantRetrievalAfter, DEFAULTS.rawGlacierInstantRetrievalAfter),
+      processedInfrequentAccessAfter: duration(props.processedInfrequentAccessAfter, DEFAULTS.processedInfrequentAccessAfter),
+      curatedInfrequentAccessAfter: duration(props.curatedInfrequentAccessAfter, DEFAULTS.curatedInfrequentAccessAfter),
+      noncurrentTransitionAfter: duration(props.noncurrentTransitionAfter, DEFAULTS.noncurrentTransitionAfter),
+      noncurrentExpiration: duration(props.noncurrentExpiration, DEFAULTS.noncurrentExpiration),
+    };
+
+    wholeDays(this, 'queryResultsRetention', result.queryResultsRetention);
+    const iaReason = 'S3 moves objects to Standard-IA only after 30 days';
+    const rawIa = this.standardIaDays('rawInfrequentAccessAfter', result.rawInfrequentAccessAfter, iaReason);
+    this.standardIaDays('processedInfrequentAccessAfter', result.processedInfrequentAccessAfter, iaReason);
+    this.standardIaDays('curatedInfrequentAccessAfter', result.curatedInfrequentAccessAfter, iaReason);
+    const rawGlacier = wholeDays(this, 'rawGlacierInstantRetrievalAfter', result.rawGlacierInstantRetrievalAfter);
+    if (rawIa !== undefined && rawGlacier !== undefined) {
+      Validate.atLeast('rawGlacierInstantRetrievalAfter', rawGlacier, rawIa + STANDARD_IA_MINIMUM_DAYS, 'days',
+        `S3 keeps objects 30 days in Standard-IA before a later transition, and rawInfrequentAccessAfter is ${rawIa} days`, this);
+    }
+    const noncurrentTransition = wholeDays(this, 'noncurrentTransitionAfter', result.noncurrentTransitionAfter);
+    const noncurrentExpiration = wholeDays(this, 'noncurrentExpiration', result.noncurrentExpiration);
+    if (noncurrentTransition !== undefined && noncurrentExpiration !== undefined) {
+      Validate.after('noncurrentExpiration', noncurrentExpiration, 'noncurrentTransitionAfter', noncurrentTransition, 'days', this);
+    }
+    return result;
+  }
+
+  private standardIaDays(prop: string, value: Duration, reason: string): number | undefined {
+    const days = wholeDays(this, prop, value);
+    if (days !== undefined) Validate.atLeast(prop, days, STANDARD_IA_MINIMUM_DAYS, 'days', reason, this);
+    return days;
+  }
+}
+
+function validateQueryResultsPrefix(scope: Construct, prefix: string): void {
+  Validate.length('queryResultsPrefix', prefix, 2, 512, scope);
+  Validate.matches('queryResultsPrefix', prefix, QUERY_RESULTS_PREFIX_PATTERN, QUERY_RESULTS_PREFIX_RULE, scope);
+  for (const layer of DataLayers.ALL) {
+    if (DataLayers.contains(layer, prefix)) {
+      Validate.fail('queryResultsPrefix', JSON.stringify(prefix),
+        `must not lie inside the ${DataLayers.prefix(layer)} layer prefix: the layer's lifecycle rules and crawler would also apply to query results`, scope);
+    }
+  }
+}

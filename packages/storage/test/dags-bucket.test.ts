@@ -1,0 +1,112 @@
+import { DataRetention, Naming, Validate } from '@lakehouse-cdk/core';
+import { asList, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DagsBucket, DagsBucketProps } from '../src';
+import { bucketByPrefix, lifecycleRule } from './helpers';
+
+function dagsTemplate(props: DagsBucketProps = {}, context: Record<string, unknown> = {}): Template {
+  return synth(stack => { new DagsBucket(stack, 'Dags', props); }, context).template;
+}
+
+describe('defaults', () => {
+  let template: Template;
+  beforeAll(() => { template = dagsTemplate(); });
+
+  test('versioned, SSE-S3, private, retained, with no generated name', () => {
+    const bucket = bucketByPrefix(template, 'DagsBucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
+    expect(bucket.Properties.BucketName).toBeUndefined();
+    expect(bucket.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'Layer', Value: 'storage' }]));
+    template.resourceCountIs('AWS::KMS::Key', 0);
+  });
+
+  test('noncurrent DAG versions expire after 30 days; uploads aborted after 7', () => {
+    expect(lifecycleRule(template, 'DagsBucket', 'noncurrent-versions-and-incomplete-uploads')).toMatchObject({
+      NoncurrentVersionExpiration: { NoncurrentDays: 30 }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 } });
+  });
+
+  test('denies non-SSL access', () => {
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy'))[0] as any;
+    expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]));
+  });
+});
+
+describe('props', () => {
+  test('encryptionKey turns on SSE-KMS with a bucket key', () => {
+    const template = synth(stack => {
+      const key = new kms.Key(stack, 'LakeKey', { enableKeyRotation: true });
+      new DagsBucket(stack, 'Dags', { encryptionKey: key });
+    }).template;
+    expect(bucketByPrefix(template, 'DagsBucket').Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
+      BucketKeyEnabled: true,
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^LakeKey/), 'Arn'] } },
+    });
+  });
+
+  test('accessLogsBucket receives the logs under dags/', () => {
+    const template = dagsTemplate({ accessLogsBucket: s3.Bucket.fromBucketName(new Stack(), 'L', 'shared-logs') });
+    expect(bucketByPrefix(template, 'DagsBucket').Properties.LoggingConfiguration).toEqual({ DestinationBucketName: 'shared-logs', LogFilePrefix: 'dags/' });
+  });
+
+  test('noncurrentExpiration and naming', () => {
+    const template = dagsTemplate({ noncurrentExpiration: Duration.days(7), naming: new Naming({ project: 'lakehouse', environment: 'sandbox' }) });
+    expect(lifecycleRule(template, 'DagsBucket', 'noncurrent-versions-and-incomplete-uploads').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 7 });
+    expect(bucketByPrefix(template, 'DagsBucket').Properties.BucketName).toBe('lakehouse-sandbox-dags');
+  });
+
+  test('DESTROY is honoured only with the context flag', () => {
+    expect(bucketByPrefix(dagsTemplate({ removalPolicy: RemovalPolicy.DESTROY }), 'DagsBucket').DeletionPolicy).toBe('Retain');
+    const destroyed = dagsTemplate({ removalPolicy: RemovalPolicy.DESTROY }, { [DataRetention.REMOVE_DATA_ON_DESTROY]: true });
+    expect(bucketByPrefix(destroyed, 'DagsBucket').DeletionPolicy).toBe('Delete');
+    destroyed.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+  });
+
+  test.each([Duration.days(0), Duration.hours(12)])('noncurrentExpiration %s is rejected with a named error', duration => {
+    let error: unknown;
+    try { dagsTemplate({ noncurrentExpiration: duration }); } catch (e) { error = e; }
+    expect(Validate.isValidationError(error)).toBe(true);
+    expect((error as Error).message).toContain('noncurrentExpiration');
+  });
+});
+
+describe('grantRead', () => {
+  test('reads objects and the bucket facts MWAA checks, and decrypts with the key', () => {
+    const template = synth(stack => {
+      const key = new kms.Key(stack, 'LakeKey', { enableKeyRotation: true });
+      const dags = new DagsBucket(stack, 'Dags', { encryptionKey: key });
+      dags.grantRead(new iam.Role(stack, 'Mwaa', { assumedBy: new iam.ServicePrincipal('airflow-env.amazonaws.com') }));
+    }).template;
+    const statements = policyStatements(template).map(s => s.statement);
+    const actions = statements.flatMap(s => asList<string>(s.Action)).sort();
+    expect(actions).toEqual(['kms:Decrypt', 's3:GetBucketLocation', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning',
+      's3:GetEncryptionConfiguration', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    expect(actions.some(a => a.startsWith('s3:Put') || a.startsWith('s3:Delete'))).toBe(false);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('default props are AwsSolutions clean', () => {
+    expect(formatFindings(nagFindings(stack => { new DagsBucket(stack, 'Dags'); }))).toBe('');
+  });
+
+  test('with logs, a key, a grant and DESTROY in effect it is AwsSolutions clean', () => {
+    const findings = nagFindings(stack => {
+      const logs = new s3.Bucket(stack, 'Logs', { enforceSSL: true, versioned: true });
+      const dags = new DagsBucket(stack, 'Dags', {
+        accessLogsBucket: logs, removalPolicy: RemovalPolicy.DESTROY,
+        encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
+      });
+      dags.grantRead(new iam.Role(stack, 'Mwaa', { assumedBy: new iam.ServicePrincipal('airflow-env.amazonaws.com') }));
+    }, { context: { [DataRetention.REMOVE_DATA_ON_DESTROY]: true } });
+    expect(findings.filter(f => !f.path.startsWith('Nag/Logs/'))).toEqual([]);
+  });
+});

@@ -1,0 +1,317 @@
+import { DataLayer, DataRetention, Naming, Validate } from '@lakehouse-cdk/core';
+import { asList, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { DagsBucket, DataLakeStorage, DataLakeStorageProps } from '../src';
+import { bucketByPrefix, lifecycleRule } from './helpers';
+
+const DESTROY_CONTEXT = { [DataRetention.REMOVE_DATA_ON_DESTROY]: true };
+
+function storageTemplate(props: DataLakeStorageProps = {}, context: Record<string, unknown> = {}): Template {
+  return synth(stack => { new DataLakeStorage(stack, 'Storage', props); }, context).template;
+}
+
+function expectValidationError(props: DataLakeStorageProps, prop: string): void {
+  let error: unknown;
+  try {
+    storageTemplate(props);
+  } catch (e) {
+    error = e;
+  }
+  expect(Validate.isValidationError(error)).toBe(true);
+  expect((error as Error).message).toContain(prop);
+}
+
+describe('defaults', () => {
+  let template: Template;
+  beforeAll(() => { template = storageTemplate(); });
+
+  test('creates one KMS key with rotation, kept on delete', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('data-lake bucket is KMS-encrypted with the key and an S3 Bucket Key', () => {
+    const bucket = bucketByPrefix(template, 'StorageBucket');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
+      BucketKeyEnabled: true,
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^StorageKey/), 'Arn'] } },
+    });
+  });
+
+  test('data-lake bucket is versioned, private, retained and logs to the access-logs bucket', () => {
+    const bucket = bucketByPrefix(template, 'StorageBucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties.PublicAccessBlockConfiguration.BlockPublicPolicy).toBe(true);
+    expect(bucket.Properties.LoggingConfiguration.LogFilePrefix).toBe('data-lake/');
+    expect(bucket.Properties.LoggingConfiguration.DestinationBucketName.Ref).toMatch(/^StorageAccessLogsBucket/);
+    expect(bucket.Properties.BucketName).toBeUndefined();
+  });
+
+  test('data-lake bucket denies non-SSL access and TLS below 1.2', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^StorageBucket') },
+      PolicyDocument: { Statement: Match.arrayWith([
+        Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+      ]) },
+    });
+  });
+
+  test('raw layer: Standard-IA after 30 days, Glacier IR after 90', () => {
+    expect(lifecycleRule(template, 'StorageBucket', 'raw-tiering')).toMatchObject({
+      Prefix: 'raw/',
+      Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }, { StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+    });
+  });
+
+  test('processed layer: Standard-IA after 90 days; curated: after 180', () => {
+    expect(lifecycleRule(template, 'StorageBucket', 'processed-tiering')).toMatchObject({
+      Prefix: 'processed/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }],
+    });
+    expect(lifecycleRule(template, 'StorageBucket', 'curated-tiering')).toMatchObject({
+      Prefix: 'curated/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 180 }],
+    });
+  });
+
+  test('noncurrent versions: Glacier IR after 30 days, expired after 365; uploads aborted after 7', () => {
+    expect(lifecycleRule(template, 'StorageBucket', 'noncurrent-versions-and-incomplete-uploads')).toMatchObject({
+      NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+      NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+      AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+    });
+  });
+
+  test('query results under athena-results/ expire after 30 days', () => {
+    expect(lifecycleRule(template, 'StorageBucket', 'query-results-expiry')).toMatchObject({ Prefix: 'athena-results/', ExpirationInDays: 30 });
+  });
+
+  test('access-logs bucket: SSE-S3, versioned, private, 90-day expiry, no logging of its own', () => {
+    const logs = bucketByPrefix(template, 'StorageAccessLogsBucket');
+    expect(logs.DeletionPolicy).toBe('Retain');
+    expect(logs.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(logs.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(logs.Properties.LoggingConfiguration).toBeUndefined();
+    expect(lifecycleRule(template, 'StorageAccessLogsBucket', 'access-logs-expiry')).toMatchObject({ ExpirationInDays: 90 });
+    expect(logs.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+  });
+
+  test('access-logs bucket lets S3 log delivery write only data-lake logs by bucket policy', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: Match.stringLikeRegexp('^StorageAccessLogsBucket') },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({
+        Effect: 'Allow', Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject',
+        Condition: Match.objectLike({ StringEquals: { 'aws:SourceAccount': '123456789012' } }),
+      })]) },
+    });
+  });
+
+  test('no auto-delete custom resource while data is retained', () => {
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+  });
+
+  test('every resource carries the storage Layer tag', () => {
+    for (const type of ['AWS::S3::Bucket', 'AWS::KMS::Key']) {
+      for (const resource of Object.values(template.findResources(type))) {
+        expect((resource as any).Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'Layer', Value: 'storage' }]));
+      }
+    }
+  });
+});
+
+describe('exposed values', () => {
+  test('layer prefixes, URIs and the query results location', () => {
+    const { stack } = synth(s => { new DataLakeStorage(s, 'Storage'); });
+    const storage = stack.node.findChild('Storage') as DataLakeStorage;
+    expect(storage.layerPrefix(DataLayer.RAW)).toBe('raw/');
+    expect(storage.layerPrefix(DataLayer.CURATED)).toBe('curated/');
+    expect(stack.resolve(storage.layerUri(DataLayer.PROCESSED))).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageBucket/) }, '/processed/']] });
+    expect(storage.queryResultsPrefix).toBe('athena-results/');
+    expect(stack.resolve(storage.queryResultsUri)).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageBucket/) }, '/athena-results/']] });
+    expect(storage.encryptionKey).toBe(storage.bucket.encryptionKey);
+  });
+});
+
+describe('props', () => {
+  test('lifecycle days follow the props', () => {
+    const template = storageTemplate({
+      rawInfrequentAccessAfter: Duration.days(45), rawGlacierInstantRetrievalAfter: Duration.days(120),
+      processedInfrequentAccessAfter: Duration.days(60), curatedInfrequentAccessAfter: Duration.days(400),
+      noncurrentTransitionAfter: Duration.days(10), noncurrentExpiration: Duration.days(40),
+      queryResultsRetention: Duration.days(3), accessLogsRetention: Duration.days(365),
+    });
+    expect(lifecycleRule(template, 'StorageBucket', 'raw-tiering').Transitions).toEqual([
+      { StorageClass: 'STANDARD_IA', TransitionInDays: 45 }, { StorageClass: 'GLACIER_IR', TransitionInDays: 120 }]);
+    expect(lifecycleRule(template, 'StorageBucket', 'processed-tiering').Transitions[0].TransitionInDays).toBe(60);
+    expect(lifecycleRule(template, 'StorageBucket', 'curated-tiering').Transitions[0].TransitionInDays).toBe(400);
+    expect(lifecycleRule(template, 'StorageBucket', 'noncurrent-versions-and-incomplete-uploads')).toMatchObject({
+      NoncurrentVersionTransitions: [{ TransitionInDays: 10 }], NoncurrentVersionExpiration: { NoncurrentDays: 40 } });
+    expect(lifecycleRule(template, 'StorageBucket', 'query-results-expiry').ExpirationInDays).toBe(3);
+    expect(lifecycleRule(template, 'StorageAccessLogsBucket', 'access-logs-expiry').ExpirationInDays).toBe(365);
+  });
+
+  test('queryResultsPrefix moves the query results and their expiry', () => {
+    const { stack, template } = synth(s => { new DataLakeStorage(s, 'Storage', { queryResultsPrefix: 'query/results/' }); });
+    expect(lifecycleRule(template, 'StorageBucket', 'query-results-expiry').Prefix).toBe('query/results/');
+    expect((stack.node.findChild('Storage') as DataLakeStorage).queryResultsPrefix).toBe('query/results/');
+  });
+
+  test('a brought-in key is used and no key is created', () => {
+    const { stack, template } = synth(s => {
+      const key = new kms.Key(s, 'TeamKey', { enableKeyRotation: true });
+      new DataLakeStorage(s, 'Storage', { encryptionKey: key });
+    });
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    const bucket = bucketByPrefix(template, 'StorageBucket');
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.KMSMasterKeyID['Fn::GetAtt'][0]).toMatch(/^TeamKey/);
+    expect((stack.node.findChild('Storage') as DataLakeStorage).encryptionKey).toBe(stack.node.findChild('TeamKey'));
+  });
+
+  test('a brought-in access-logs bucket receives the logs and no logs bucket is created', () => {
+    const template = synth(s => {
+      const logs = s3.Bucket.fromBucketName(s, 'SharedLogs', 'team-access-logs');
+      new DataLakeStorage(s, 'Storage', { accessLogsBucket: logs });
+    }).template;
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    expect(bucketByPrefix(template, 'StorageBucket').Properties.LoggingConfiguration.DestinationBucketName).toBe('team-access-logs');
+  });
+
+  test('naming gives the bucket names', () => {
+    const naming = new Naming({ project: 'lakehouse', environment: 'sandbox' });
+    const template = storageTemplate({ naming });
+    expect(bucketByPrefix(template, 'StorageBucket').Properties.BucketName).toBe('lakehouse-sandbox-data-lake');
+    expect(bucketByPrefix(template, 'StorageAccessLogsBucket').Properties.BucketName).toBe('lakehouse-sandbox-access-logs');
+  });
+
+  test('DESTROY without the context flag keeps the data and warns', () => {
+    const { template, stack } = synth(s => { new DataLakeStorage(s, 'Storage', { removalPolicy: RemovalPolicy.DESTROY }); });
+    expect(bucketByPrefix(template, 'StorageBucket').DeletionPolicy).toBe('Retain');
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
+    const warnings = stack.node.findChild('Storage').node.metadata.filter(m => m.type === 'aws:cdk:warning');
+    expect(warnings.length).toBeGreaterThan(0);
+  });
+
+  test('DESTROY with the context flag deletes buckets and key, emptying the buckets first', () => {
+    const template = storageTemplate({ removalPolicy: RemovalPolicy.DESTROY }, DESTROY_CONTEXT);
+    expect(bucketByPrefix(template, 'StorageBucket').DeletionPolicy).toBe('Delete');
+    expect(bucketByPrefix(template, 'StorageAccessLogsBucket').DeletionPolicy).toBe('Delete');
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+  });
+});
+
+describe('validation', () => {
+  test.each<[string, DataLakeStorageProps]>([
+    ['rawInfrequentAccessAfter', { rawInfrequentAccessAfter: Duration.days(29) }],
+    ['processedInfrequentAccessAfter', { processedInfrequentAccessAfter: Duration.days(10) }],
+    ['curatedInfrequentAccessAfter', { curatedInfrequentAccessAfter: Duration.days(0) }],
+    ['rawGlacierInstantRetrievalAfter', { rawGlacierInstantRetrievalAfter: Duration.days(59) }],
+    ['rawGlacierInstantRetrievalAfter', { rawInfrequentAccessAfter: Duration.days(100) }],
+    ['noncurrentExpiration', { noncurrentExpiration: Duration.days(30) }],
+    ['noncurrentTransitionAfter', { noncurrentTransitionAfter: Duration.hours(36) }],
+    ['queryResultsRetention', { queryResultsRetention: Duration.days(0) }],
+    ['accessLogsRetention', { accessLogsRetention: Duration.minutes(90) }],
+    ['queryResultsPrefix', { queryResultsPrefix: 'athena-results' }],
+    ['queryResultsPrefix', { queryResultsPrefix: '/athena-results/' }],
+    ['queryResultsPrefix', { queryResultsPrefix: 'raw/athena/' }],
+    ['queryResultsPrefix', { queryResultsPrefix: 'curated/' }],
+    ['queryResultsPrefix', { queryResultsPrefix: 'a/../b/' }],
+  ])('%s is rejected with a named error', (prop, props) => {
+    expectValidationError(props, prop);
+  });
+
+  test('the error names the rule and the value', () => {
+    expect(() => storageTemplate({ rawInfrequentAccessAfter: Duration.days(29) }))
+      .toThrow(/Test\/Storage: rawInfrequentAccessAfter must be at least 30 days \(S3 moves objects to Standard-IA only after 30 days\); got 29 days/);
+  });
+});
+
+describe('grants', () => {
+  function grantTemplate(grant: (storage: DataLakeStorage, role: iam.Role) => void) {
+    return synth(stack => {
+      const storage = new DataLakeStorage(stack, 'Storage');
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      grant(storage, role);
+    }).template;
+  }
+
+  function resourcesText(statement: any, stack: Stack = new Stack()): string[] {
+    return asList(statement.Resource).map(r => JSON.stringify(stack.resolve(r)));
+  }
+
+  test('grantReadLayer(RAW) gives S3 object reads only on raw/*, prefix-conditioned listing and kms:Decrypt', () => {
+    const template = grantTemplate((storage, role) => storage.grantReadLayer(role, DataLayer.RAW));
+    const statements = policyStatements(template).map(s => s.statement);
+    const s3Statements = statements.filter(s => asList<string>(s.Action).some(a => a.startsWith('s3:')));
+    for (const statement of s3Statements) {
+      const actions = asList<string>(statement.Action);
+      const objectActions = actions.filter(a => a.startsWith('s3:GetObject'));
+      if (objectActions.length > 0) {
+        expect(resourcesText(statement)).toEqual([expect.stringContaining('/raw/*')]);
+      } else {
+        for (const resource of resourcesText(statement)) expect(resource).not.toContain('/');
+        if (actions.includes('s3:ListBucket')) {
+          expect(statement.Condition).toEqual({ StringLike: { 's3:prefix': ['raw/*'] } });
+        }
+      }
+    }
+    expect(s3Statements.flatMap(s => asList<string>(s.Action)).sort()).toEqual(
+      ['s3:GetBucketLocation', 's3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    const kmsStatements = statements.filter(s => asList<string>(s.Action).some(a => a.startsWith('kms:')));
+    expect(kmsStatements).toEqual([expect.objectContaining({
+      Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageKey/), 'Arn'] } })]);
+  });
+
+  test('grantWriteLayer(CURATED) writes only under curated/ and can generate data keys', () => {
+    const template = grantTemplate((storage, role) => storage.grantWriteLayer(role, DataLayer.CURATED));
+    const statements = policyStatements(template).map(s => s.statement);
+    const put = statements.find(s => asList<string>(s.Action).includes('s3:PutObject'));
+    expect(resourcesText(put)).toEqual([expect.stringContaining('/curated/*')]);
+    expect(asList(put.Action)).toEqual(expect.arrayContaining(['s3:DeleteObject', 's3:AbortMultipartUpload']));
+    const kmsStatement = statements.find(s => asList<string>(s.Action).some(a => a.startsWith('kms:')));
+    expect(asList(kmsStatement.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey']);
+  });
+
+  test('grantReadWriteQueryResults is scoped to the query results prefix', () => {
+    const template = grantTemplate((storage, role) => storage.grantReadWriteQueryResults(role));
+    const statements = policyStatements(template).map(s => s.statement);
+    const objects = statements.find(s => asList<string>(s.Action).includes('s3:PutObject'));
+    expect(resourcesText(objects)).toEqual([expect.stringContaining('/athena-results/*')]);
+    expect(asList(objects.Action)).toContain('s3:GetObject');
+    const list = statements.find(s => asList<string>(s.Action).includes('s3:ListBucket'));
+    expect(list.Condition).toEqual({ StringLike: { 's3:prefix': ['athena-results/*'] } });
+  });
+
+  test('the prefix wildcard of a grant is acknowledged exactly, in the same and in another stack', () => {
+    const findings = nagFindings(stack => {
+      const storage = new DataLakeStorage(stack, 'Storage');
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      storage.grantReadLayer(role, DataLayer.RAW);
+      storage.grantWriteLayer(role, DataLayer.PROCESSED);
+      storage.grantReadWriteQueryResults(role);
+      const pipelineStack = new Stack(stack.node.scope!, 'Pipeline', { env: { account: '123456789012', region: 'eu-west-1' } });
+      const pipelineRole = new iam.Role(pipelineStack, 'PipelineRole', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+      storage.grantReadWriteQueryResults(pipelineRole);
+    });
+    expect(findings).toEqual([]);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('default props are AwsSolutions clean', () => {
+    const findings = nagFindings(stack => { new DataLakeStorage(stack, 'Storage'); });
+    expect(formatFindings(findings)).toBe('');
+  });
+
+  test('DESTROY in effect, with a DAGs bucket sharing key and logs, is AwsSolutions clean', () => {
+    const findings = nagFindings(stack => {
+      const storage = new DataLakeStorage(stack, 'Storage', { removalPolicy: RemovalPolicy.DESTROY });
+      new DagsBucket(stack, 'Dags', { removalPolicy: RemovalPolicy.DESTROY, encryptionKey: storage.encryptionKey, accessLogsBucket: storage.accessLogsBucket });
+    }, { context: DESTROY_CONTEXT });
+    expect(formatFindings(findings)).toBe('');
+  });
+});

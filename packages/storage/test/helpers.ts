@@ -1,0 +1,36 @@
+import { Template } from 'aws-cdk-lib/assertions';
+
+/** The lifecycle rule with `id` of the bucket whose logical id starts with `prefix`. */
+export function lifecycleRule(template: Template, bucketIdPrefix: string, ruleId: string): any {
+  const bucket = bucketByPrefix(template, bucketIdPrefix);
+  return bucket.Properties.LifecycleConfiguration.Rules.find((rule: any) => rule.Id === ruleId);
+}
+
+export function bucketByPrefix(template: Template, bucketIdPrefix: string): any {
+  const buckets = template.findResources('AWS::S3::Bucket');
+  const id = Object.keys(buckets).find(key => key.startsWith(bucketIdPrefix));
+  if (!id) throw new Error(`no bucket ${bucketIdPrefix} in ${Object.keys(buckets).join(', ')}`);
+  return buckets[id];
+}
+
+/** P2: every bucket is versioned, encrypted, private, SSL-only and has lifecycle rules. */
+export function expectEveryBucketSecure(template: Template): void {
+  const buckets = template.findResources('AWS::S3::Bucket');
+  const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+  expect(Object.keys(buckets).length).toBeGreaterThan(0);
+  for (const [id, bucket] of Object.entries(buckets)) {
+    const props = (bucket as any).Properties;
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const algorithm = props.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm;
+    expect(['aws:kms', 'AES256']).toContain(algorithm);
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
+    expect(props.LifecycleConfiguration.Rules.length).toBeGreaterThan(0);
+    const policy = policies.find((p: any) => p.Properties.Bucket.Ref === id) as any;
+    expect(policy).toBeDefined();
+    const denyInsecure = policy.Properties.PolicyDocument.Statement.find((s: any) =>
+      s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
+    expect(denyInsecure).toBeDefined();
+  }
+}
