@@ -1,1 +1,2 @@
-export {};
+export * from './mwaa-settings';
+export * from './mwaa-environment';

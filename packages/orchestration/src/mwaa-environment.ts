@@ -1,0 +1,617 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Arn, ArnFormat, CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as mwaa from 'aws-cdk-lib/aws-mwaa';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { Construct } from 'constructs';
+import { AirflowLogLevel, MwaaSettings, WebserverAccess } from './mwaa-settings';
+import { acknowledgeHandlerPolicy, acknowledgeWildcardResources, WildcardResource } from './private/nag-acknowledgements';
+import { compareVersions } from './private/versions';
+
+/** Properties of an MWAA environment that runs the lakehouse pipeline DAG. */
+export interface MwaaEnvironmentProps {
+  /** The pipeline state machine that the DAG starts and watches. */
+  readonly stateMachine: sfn.IStateMachine;
+
+  /**
+   * The bucket MWAA reads the DAGs (under `dags/`) and `requirements.txt`
+   * from. MWAA requires it to be versioned and to block public access.
+   */
+  readonly dagsBucket: s3.IBucket;
+
+  /**
+   * Local folder whose contents are uploaded to `dags/` in the DAGs bucket.
+   * `tests/`, `__pycache__/` and `*.pyc` are left out, and objects under
+   * `dags/` that are no longer in the folder are deleted.
+   */
+  readonly dagsPath: string;
+
+  /**
+   * Local `requirements.txt` uploaded to the root of the DAGs bucket and
+   * installed by MWAA.
+   * @default - no requirements file; MWAA installs only its own image's packages
+   */
+  readonly requirementsPath?: string;
+
+  /**
+   * ARNs of the Glue crawlers the DAG may start (`glue:StartCrawler`).
+   * @default - none
+   */
+  readonly crawlerArns?: string[];
+
+  /**
+   * The pipeline name the DAG passes to the state machine, set in the
+   * Airflow option `lakehouse.pipeline_name`.
+   * @default 'lakehouse'
+   */
+  readonly pipelineName?: string;
+
+  /**
+   * The environment name: up to 80 letters, digits, hyphens and
+   * underscores, starting with a letter.
+   * @default - `naming.name(ResourceKind.MWAA_ENVIRONMENT, 'airflow')` when `naming` is given, else `lakehouse-airflow`
+   */
+  readonly environmentName?: string;
+
+  /**
+   * The naming convention for the environment, its role and its log group.
+   * @default - `environmentName` or `lakehouse-airflow`; CloudFormation names the rest
+   */
+  readonly naming?: Naming;
+
+  /**
+   * The environment class: one of `MwaaSettings.ENVIRONMENT_CLASSES`.
+   * @default 'mw1.small'
+   */
+  readonly environmentClass?: string;
+
+  /**
+   * The Apache Airflow version: one of `MwaaSettings.AIRFLOW_VERSIONS`.
+   * @default '2.10.3'
+   */
+  readonly airflowVersion?: string;
+
+  /**
+   * Number of schedulers: 2 to 5, or exactly 1 on `mw1.micro`.
+   * @default 2 (1 on mw1.micro)
+   */
+  readonly schedulers?: number;
+
+  /**
+   * Workers that always run: 1 to 25, at most `maxWorkers`.
+   * @default 1
+   */
+  readonly minWorkers?: number;
+
+  /**
+   * Workers MWAA may scale up to: 1 to 25, at least `minWorkers`
+   * (exactly 1 on `mw1.micro`). Kept low because each extra worker is billed by the hour.
+   * @default 2 (1 on mw1.micro)
+   */
+  readonly maxWorkers?: number;
+
+  /**
+   * Webservers that always run (Airflow 2.9 and later): 2 to 5, or 1 on `mw1.micro`.
+   * @default - MWAA's default
+   */
+  readonly minWebservers?: number;
+
+  /**
+   * Webservers MWAA may scale up to (Airflow 2.9 and later): 2 to 5, or 1 on `mw1.micro`.
+   * @default - MWAA's default
+   */
+  readonly maxWebservers?: number;
+
+  /**
+   * Start of the weekly maintenance window, in UTC: `DAY:HH:MM` with the
+   * minutes on the hour or half hour, for example `SUN:03:00`.
+   * @default 'SUN:03:00'
+   */
+  readonly weeklyMaintenanceWindowStart?: string;
+
+  /**
+   * Who can reach the Airflow UI.
+   * @default WebserverAccess.PRIVATE_ONLY
+   */
+  readonly webserverAccess?: WebserverAccess;
+
+  /**
+   * Level of all five Airflow log types (DAG processing, scheduler, task,
+   * webserver, worker), which are always enabled.
+   * @default AirflowLogLevel.INFO
+   */
+  readonly logLevel?: AirflowLogLevel;
+
+  /**
+   * Customer managed key that MWAA encrypts the environment's data with.
+   * @default - an AWS owned key (no key charges; no key policy to manage)
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * The VPC to run in. Its selected subnets must be exactly two private
+   * subnets in different Availability Zones.
+   * @default - a VPC is created: two AZs, public and private subnets, `natGateways` NAT gateways, flow logs
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc` to run in.
+   * @default - the private subnets with egress
+   */
+  readonly subnetSelection?: ec2.SubnetSelection;
+
+  /**
+   * NAT gateways of the created VPC: 1 or 2. One is cheaper, but when its
+   * Availability Zone fails the environment loses internet egress.
+   * Only used when `vpc` is not given.
+   * @default 1
+   */
+  readonly natGateways?: number;
+
+  /**
+   * How long the created VPC keeps its flow logs. Only used when `vpc` is not given.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly flowLogRetention?: logs.RetentionDays;
+
+  /**
+   * More Airflow configuration options, keyed `section.option`. They override
+   * this construct's defaults (`core.load_examples: 'False'`); the
+   * `lakehouse.*` options belong to the construct and cannot be set here.
+   * @default - none
+   */
+  readonly airflowConfigurationOptions?: { [key: string]: string };
+}
+
+/** The section of the Airflow options that the pipeline DAG reads. */
+const LAKEHOUSE_SECTION = 'lakehouse';
+const DAGS_PREFIX = 'dags';
+const REQUIREMENTS_KEY = 'requirements.txt';
+const MAINTENANCE_WINDOW_PATTERN = '(MON|TUE|WED|THU|FRI|SAT|SUN):([01][0-9]|2[0-3]):(00|30)';
+const ENVIRONMENT_NAME_PATTERN = '[a-zA-Z][0-9a-zA-Z_-]*';
+const CONFIGURATION_KEY_PATTERN = '[a-zA-Z0-9_]+\\.[a-zA-Z0-9_]+';
+// MWAA's `aws s3 sync` of the DAGs folder must not carry local test code or bytecode.
+// Each folder is named alone (for the asset staging) and with its contents (for `aws s3 sync`, where * spans slashes).
+const DAGS_EXCLUDES = ['tests', 'tests/*', '*/tests', '*/tests/*', '__pycache__', '__pycache__/*', '*/__pycache__', '*/__pycache__/*', '*.pyc'];
+
+/**
+ * An Amazon MWAA environment that runs the lakehouse pipeline DAG: it starts
+ * the pipeline state machine and waits for it.
+ *
+ * The environment runs in two private subnets (of a VPC it creates, or of
+ * yours), with a self-referencing security group, a least-privilege execution
+ * role, all five Airflow log types on, and the local DAGs folder uploaded to
+ * the DAGs bucket on every deploy.
+ */
+export class MwaaEnvironment extends Construct {
+  /** The environment name. */
+  public readonly environmentName: string;
+  /** The environment ARN. */
+  public readonly environmentArn: string;
+  /** The Airflow UI host name (without `https://`). */
+  public readonly webserverUrl: string;
+  /** The security group of the environment; it accepts traffic only from itself. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The execution role of the environment; grant it what the DAGs need. */
+  public readonly role: iam.IRole;
+  /** The VPC the environment runs in. */
+  public readonly vpc: ec2.IVpc;
+
+  constructor(scope: Construct, id: string, props: MwaaEnvironmentProps) {
+    super(scope, id);
+
+    const environmentClass = props.environmentClass ?? MwaaSettings.DEFAULT_ENVIRONMENT_CLASS;
+    const airflowVersion = props.airflowVersion ?? MwaaSettings.DEFAULT_AIRFLOW_VERSION;
+    const micro = environmentClass === MwaaSettings.MICRO_CLASS;
+    const schedulers = props.schedulers ?? (micro ? 1 : 2);
+    const minWorkers = props.minWorkers ?? 1;
+    const maxWorkers = props.maxWorkers ?? (micro ? 1 : 2);
+    const maintenanceWindow = props.weeklyMaintenanceWindowStart ?? 'SUN:03:00';
+    const webserverAccess = props.webserverAccess ?? WebserverAccess.PRIVATE_ONLY;
+    const logLevel = props.logLevel ?? AirflowLogLevel.INFO;
+    const pipelineName = props.pipelineName ?? 'lakehouse';
+    const name = props.environmentName
+      ?? props.naming?.name(ResourceKind.MWAA_ENVIRONMENT, 'airflow')
+      ?? 'lakehouse-airflow';
+
+    this.validateEnvironment({ name, environmentClass, airflowVersion, micro, schedulers, minWorkers, maxWorkers, maintenanceWindow, logLevel, webserverAccess, pipelineName, props });
+    this.validateLocalFiles(props);
+    const configuration = this.configurationOptions(props, pipelineName);
+
+    this.environmentName = name;
+    this.vpc = props.vpc ?? this.createVpc(props);
+    const subnetIds = this.selectSubnets(props);
+
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: this.vpc,
+      description: `MWAA environment ${name}: its components talk only to each other`,
+      // MWAA reaches S3, SQS, CloudWatch, KMS and its metadata database over HTTPS and PostgreSQL; their endpoints are not known here.
+      allowAllOutbound: true,
+    });
+    // MWAA requires the environment's security group to accept all traffic from itself (scheduler, workers, webserver, database).
+    securityGroup.addIngressRule(securityGroup, ec2.Port.allTraffic(), 'MWAA components reach each other');
+    this.securityGroup = securityGroup;
+
+    const environmentArn = Stack.of(this).formatArn({
+      service: 'airflow',
+      resource: 'environment',
+      resourceName: name,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+    const role = this.createExecutionRole(props, name, environmentArn);
+    this.role = role;
+
+    const deployments = this.deployDags(props);
+
+    const logType = { enabled: true, logLevel };
+    const environment = new mwaa.CfnEnvironment(this, 'Resource', {
+      name,
+      airflowVersion,
+      environmentClass,
+      schedulers,
+      minWorkers,
+      maxWorkers,
+      minWebservers: props.minWebservers,
+      maxWebservers: props.maxWebservers,
+      weeklyMaintenanceWindowStart: maintenanceWindow,
+      webserverAccessMode: webserverAccess,
+      executionRoleArn: role.roleArn,
+      sourceBucketArn: props.dagsBucket.bucketArn,
+      dagS3Path: DAGS_PREFIX,
+      requirementsS3Path: props.requirementsPath !== undefined ? REQUIREMENTS_KEY : undefined,
+      kmsKey: props.encryptionKey?.keyArn,
+      networkConfiguration: {
+        subnetIds,
+        securityGroupIds: [securityGroup.securityGroupId],
+      },
+      loggingConfiguration: {
+        dagProcessingLogs: logType,
+        schedulerLogs: logType,
+        taskLogs: logType,
+        webserverLogs: logType,
+        workerLogs: logType,
+      },
+      airflowConfigurationOptions: configuration,
+    });
+    // MWAA checks the role's permissions and the DAGs while it creates the environment.
+    environment.node.addDependency(role);
+    for (const deployment of deployments) environment.node.addDependency(deployment);
+
+    this.environmentArn = environment.attrArn;
+    this.webserverUrl = environment.attrWebserverUrl;
+
+    CostAllocationTags.tagLayer(this, 'orchestration');
+  }
+
+  private validateEnvironment(v: {
+    name: string; environmentClass: string; airflowVersion: string; micro: boolean; schedulers: number;
+    minWorkers: number; maxWorkers: number; maintenanceWindow: string; logLevel: string; webserverAccess: string;
+    pipelineName: string; props: MwaaEnvironmentProps;
+  }): void {
+    Validate.length('environmentName', v.name, 1, 80, this);
+    Validate.matches('environmentName', v.name, ENVIRONMENT_NAME_PATTERN,
+      'must start with a letter and hold only letters, digits, hyphens and underscores (MWAA environment name)', this);
+    Validate.oneOf('environmentClass', v.environmentClass, MwaaSettings.ENVIRONMENT_CLASSES, this);
+    Validate.oneOf('airflowVersion', v.airflowVersion, MwaaSettings.AIRFLOW_VERSIONS, this);
+    Validate.oneOf('logLevel', v.logLevel, Object.values(AirflowLogLevel), this);
+    Validate.oneOf('webserverAccess', v.webserverAccess, Object.values(WebserverAccess), this);
+    Validate.matches('weeklyMaintenanceWindowStart', v.maintenanceWindow, MAINTENANCE_WINDOW_PATTERN,
+      'must be DAY:HH:MM in UTC with DAY one of MON..SUN and MM 00 or 30 (MWAA maintenance windows start on the half hour)', this);
+    Validate.length('pipelineName', v.pipelineName, 1, 255, this);
+
+    if (v.micro) {
+      // mw1.micro runs one combined scheduler and worker and does not autoscale.
+      Validate.integerInRange('schedulers', v.schedulers, 1, 1, this);
+      Validate.integerInRange('minWorkers', v.minWorkers, 1, 1, this);
+      Validate.integerInRange('maxWorkers', v.maxWorkers, 1, 1, this);
+    } else {
+      Validate.integerInRange('schedulers', v.schedulers, 2, 5, this);
+      Validate.integerInRange('minWorkers', v.minWorkers, 1, 25, this);
+      Validate.integerInRange('maxWorkers', v.maxWorkers, 1, 25, this);
+    }
+    if (!Token.isUnresolved(v.minWorkers) && !Token.isUnresolved(v.maxWorkers) && v.minWorkers > v.maxWorkers) {
+      Validate.fail('maxWorkers', String(v.maxWorkers), `must be at least minWorkers (${v.minWorkers})`, this);
+    }
+
+    const { minWebservers, maxWebservers } = v.props;
+    if (minWebservers !== undefined || maxWebservers !== undefined) {
+      if (compareVersions(v.airflowVersion, MwaaSettings.WEBSERVER_SCALING_SINCE) < 0) {
+        const prop = minWebservers !== undefined ? 'minWebservers' : 'maxWebservers';
+        Validate.fail(prop, String(minWebservers ?? maxWebservers),
+          `is only accepted by MWAA for Airflow ${MwaaSettings.WEBSERVER_SCALING_SINCE} and later (airflowVersion is ${v.airflowVersion})`, this);
+      }
+      const [low, high] = v.micro ? [1, 1] : [2, 5];
+      if (minWebservers !== undefined) Validate.integerInRange('minWebservers', minWebservers, low, high, this);
+      if (maxWebservers !== undefined) Validate.integerInRange('maxWebservers', maxWebservers, low, high, this);
+      if (minWebservers !== undefined && maxWebservers !== undefined
+        && !Token.isUnresolved(minWebservers) && !Token.isUnresolved(maxWebservers) && minWebservers > maxWebservers) {
+        Validate.fail('maxWebservers', String(maxWebservers), `must be at least minWebservers (${minWebservers})`, this);
+      }
+    }
+
+    if (v.props.vpc === undefined) {
+      Validate.integerInRange('natGateways', v.props.natGateways ?? 1, 1, 2, this);
+    } else {
+      if (v.props.natGateways !== undefined) {
+        Validate.fail('natGateways', String(v.props.natGateways), 'is only used when the construct creates the VPC; leave it out with vpc', this);
+      }
+      if (v.props.flowLogRetention !== undefined) {
+        Validate.fail('flowLogRetention', String(v.props.flowLogRetention), 'is only used when the construct creates the VPC; leave it out with vpc', this);
+      }
+    }
+    if (v.props.vpc === undefined && v.props.subnetSelection !== undefined) {
+      Validate.fail('subnetSelection', JSON.stringify(v.props.subnetSelection), 'needs vpc; the created VPC always uses its two private subnets', this);
+    }
+
+    for (const arn of v.props.crawlerArns ?? []) {
+      Validate.matches('crawlerArns', arn, 'arn:[a-z-]+:glue:[a-z0-9-]+:[0-9]{12}:crawler/[a-zA-Z0-9_-]+',
+        'must hold Glue crawler ARNs (arn:<partition>:glue:<region>:<account>:crawler/<name>)', this);
+    }
+  }
+
+  private validateLocalFiles(props: MwaaEnvironmentProps): void {
+    if (!fs.existsSync(props.dagsPath) || !fs.statSync(props.dagsPath).isDirectory()) {
+      Validate.fail('dagsPath', JSON.stringify(props.dagsPath), 'must be an existing local folder of DAG files', this);
+    }
+    if (props.requirementsPath !== undefined
+      && (!fs.existsSync(props.requirementsPath) || !fs.statSync(props.requirementsPath).isFile())) {
+      Validate.fail('requirementsPath', JSON.stringify(props.requirementsPath), 'must be an existing local requirements.txt file', this);
+    }
+  }
+
+  private configurationOptions(props: MwaaEnvironmentProps, pipelineName: string): { [key: string]: string } {
+    const userOptions = props.airflowConfigurationOptions ?? {};
+    for (const [key, value] of Object.entries(userOptions)) {
+      Validate.matches('airflowConfigurationOptions', key, CONFIGURATION_KEY_PATTERN,
+        'keys must be section.option (letters, digits and underscores on each side of one dot)', this);
+      if (key.startsWith(`${LAKEHOUSE_SECTION}.`)) {
+        Validate.fail('airflowConfigurationOptions', JSON.stringify(key),
+          `must not set the ${LAKEHOUSE_SECTION}.* options: the construct sets them from stateMachine, pipelineName and requirementsPath`, this);
+      }
+      if (typeof value !== 'string') {
+        Validate.fail('airflowConfigurationOptions', `${key}=${JSON.stringify(value)}`, 'values must be strings', this);
+      }
+    }
+    const options: { [key: string]: string } = {
+      'core.load_examples': 'False',
+      ...userOptions,
+      [`${LAKEHOUSE_SECTION}.state_machine_arn`]: props.stateMachine.stateMachineArn,
+      [`${LAKEHOUSE_SECTION}.pipeline_name`]: pipelineName,
+    };
+    if (props.requirementsPath !== undefined) {
+      // MWAA installs the latest requirements.txt version only when the environment is updated;
+      // a changed hash makes CloudFormation update it whenever the file changes.
+      const digest = createHash('sha256').update(fs.readFileSync(props.requirementsPath)).digest('hex');
+      options[`${LAKEHOUSE_SECTION}.requirements_sha256`] = digest;
+    }
+    return options;
+  }
+
+  private createVpc(props: MwaaEnvironmentProps): ec2.IVpc {
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      logGroupName: props.naming?.name(ResourceKind.LOG_GROUP, 'mwaa-vpc-flow-logs'),
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: DataRetention.removalPolicy(this),
+    });
+    return new ec2.Vpc(this, 'Vpc', {
+      // MWAA needs exactly two private subnets in two Availability Zones.
+      maxAzs: 2,
+      natGateways: props.natGateways ?? 1,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
+      ],
+      // Nothing here uses the default security group; restricting it needs a custom-resource Lambda per stack.
+      restrictDefaultSecurityGroup: false,
+      flowLogs: {
+        AllTraffic: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
+      },
+    });
+  }
+
+  private selectSubnets(props: MwaaEnvironmentProps): string[] {
+    const selection = props.subnetSelection ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    let selected: ec2.SelectedSubnets;
+    try {
+      selected = this.vpc.selectSubnets(selection);
+    } catch (error) {
+      Validate.fail('subnetSelection', JSON.stringify(selection),
+        `selects no subnets of the VPC (${(error as Error).message})`, this);
+      return [];
+    }
+    if (props.vpc === undefined) return selected.subnetIds;
+
+    const ids = selected.subnetIds;
+    if (ids.length !== 2) {
+      Validate.fail('subnetSelection', `${ids.length} subnets (${ids.join(', ')})`,
+        'must select exactly two private subnets (MWAA runs in two subnets in different Availability Zones)', this);
+    }
+    const zones = selected.subnets.map(availabilityZoneOf);
+    const zonesKnown = zones.length === ids.length && zones.every(zone => zone !== undefined && !Token.isUnresolved(zone));
+    if (zonesKnown && new Set(zones).size !== zones.length) {
+      Validate.fail('subnetSelection', `subnets in ${zones.join(', ')}`,
+        'must select subnets in two different Availability Zones (MWAA requirement)', this);
+    }
+    return ids;
+  }
+
+  private createExecutionRole(props: MwaaEnvironmentProps, name: string, environmentArn: string): iam.Role {
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'ExecutionRole', {
+      roleName: props.naming?.name(ResourceKind.IAM_ROLE, 'airflow-execution'),
+      description: `Execution role of the MWAA environment ${name}`,
+      assumedBy: new iam.CompositePrincipal(
+        new iam.ServicePrincipal('airflow.amazonaws.com'),
+        new iam.ServicePrincipal('airflow-env.amazonaws.com'),
+      ),
+    });
+    const wildcards: WildcardResource[] = [];
+    const acknowledgeAction = (action: string, reason: string) =>
+      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+
+    // The pipeline: start the state machine, and follow its executions.
+    const stateMachineArn = props.stateMachine.stateMachineArn;
+    const machine = Arn.split(stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
+    const executions = stack.formatArn({
+      partition: machine.partition,
+      region: machine.region,
+      account: machine.account,
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${machine.resourceName}:*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
+    wildcards.push({ resource: executions, reason: 'Execution ARNs are named at run time; the wildcard is limited to the executions of the pipeline state machine, which the DAG sensor polls with states:DescribeExecution.' });
+
+    const crawlerArns = props.crawlerArns ?? [];
+    if (crawlerArns.length > 0) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['glue:StartCrawler'], resources: crawlerArns }));
+    }
+
+    // MWAA reads the DAGs folder and requirements.txt (as its execution-role documentation lists: GetObject*, GetBucket*, List*).
+    const bucket = props.dagsBucket;
+    const dagObjects = bucket.arnForObjects(`${DAGS_PREFIX}/*`);
+    const readResources = [bucket.bucketArn, dagObjects];
+    if (props.requirementsPath !== undefined) readResources.push(bucket.arnForObjects(REQUIREMENTS_KEY));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'], resources: readResources }));
+    wildcards.push({ resource: dagObjects, reason: 'MWAA syncs every DAG file under dags/ of the DAGs bucket; the file names are not known when the role is made.' });
+    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
+      acknowledgeAction(action, 'The read actions MWAA documents for its execution role on the DAGs bucket (object versions, bucket versioning and public-access checks, listing); limited to that bucket, its dags/ prefix and requirements.txt.');
+    }
+    if (bucket.encryptionKey) {
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [bucket.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${stack.region}.amazonaws.com` } },
+      }));
+    }
+    // An account-level setting has no resource ARN; MWAA checks it before using the bucket.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetAccountPublicAccessBlock'], resources: ['*'] }));
+
+    // CloudWatch Logs: MWAA creates its log groups airflow-<environment>-<LogType>.
+    const logGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `airflow-${name}-*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents', 'logs:GetLogEvents',
+        'logs:GetLogRecord', 'logs:GetLogGroupFields', 'logs:GetQueryResults'],
+      resources: [logGroups],
+    }));
+    wildcards.push({ resource: logGroups, reason: 'MWAA creates one log group per log type, named airflow-<environment>-<LogType>, and their streams at run time; the wildcard is limited to this environment.' });
+    // DescribeLogGroups is a list call and accepts no log-group resource.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }));
+    // PutMetricData accepts no resource; the namespace condition keeps it to MWAA's own metrics.
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['cloudwatch:PutMetricData'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'cloudwatch:namespace': 'AmazonMWAA' } },
+    }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['airflow:PublishMetrics'], resources: [environmentArn] }));
+
+    // The Celery task queue lives in an MWAA-owned account, so its account id is unknown here.
+    const celeryQueues = `arn:${stack.partition}:sqs:${stack.region}:*:airflow-celery-*`;
+    role.addToPolicy(new iam.PolicyStatement({
+      actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl', 'sqs:ReceiveMessage', 'sqs:SendMessage'],
+      resources: [celeryQueues],
+    }));
+    wildcards.push({ resource: celeryQueues, reason: 'MWAA queues Airflow tasks in an SQS queue airflow-celery-* that it creates in an AWS-owned account; neither the account nor the full name is known (MWAA execution-role documentation).' });
+
+    const keyActions = ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey*', 'kms:Encrypt'];
+    const viaSqs = { StringLike: { 'kms:ViaService': [`sqs.${stack.region}.amazonaws.com`] } };
+    if (props.encryptionKey) {
+      role.addToPolicy(new iam.PolicyStatement({ actions: keyActions, resources: [props.encryptionKey.keyArn], conditions: viaSqs }));
+    } else {
+      // With the AWS owned key the queue's key lives in an MWAA account: allow any key outside this
+      // account, and only when SQS uses it on the role's behalf (MWAA execution-role documentation).
+      role.addToPolicy(new iam.PolicyStatement({
+        actions: keyActions,
+        notResources: [`arn:${stack.partition}:kms:*:${stack.account}:key/*`],
+        conditions: viaSqs,
+      }));
+    }
+    acknowledgeAction('kms:GenerateDataKey*', 'SQS asks for GenerateDataKey and GenerateDataKeyWithoutPlaintext when it encrypts the Celery messages; allowed only through sqs.<region>.amazonaws.com.');
+
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 's3:GetAccountPublicAccessBlock, logs:DescribeLogGroups and cloudwatch:PutMetricData accept no resource ARN; PutMetricData is limited to the AmazonMWAA namespace.',
+    });
+    acknowledgeWildcardResources(role, wildcards);
+    return role;
+  }
+
+  private deployDags(props: MwaaEnvironmentProps): s3deploy.BucketDeployment[] {
+    const dags = new s3deploy.BucketDeployment(this, 'DagsDeployment', {
+      sources: [s3deploy.Source.asset(path.resolve(props.dagsPath), { exclude: DAGS_EXCLUDES })],
+      destinationBucket: props.dagsBucket,
+      destinationKeyPrefix: `${DAGS_PREFIX}/`,
+      exclude: DAGS_EXCLUDES,
+      // A DAG removed from the folder must stop running, so its object goes too.
+      prune: true,
+      // DAG files are code that is also in version control; the bucket keeps its versions.
+      retainOnDelete: true,
+    });
+    const deployments = [dags];
+    if (props.requirementsPath !== undefined) {
+      deployments.push(new s3deploy.BucketDeployment(this, 'RequirementsDeployment', {
+        sources: [s3deploy.Source.data(REQUIREMENTS_KEY, fs.readFileSync(props.requirementsPath, 'utf8'))],
+        destinationBucket: props.dagsBucket,
+        // The file sits at the bucket root beside dags/, which this deployment must leave alone.
+        prune: false,
+        retainOnDelete: true,
+      }));
+    }
+    for (const deployment of deployments) this.acknowledgeDeploymentHandler(deployment);
+    return deployments;
+  }
+
+  /**
+   * The upload runs in a Lambda function that aws-cdk-lib shares between the
+   * deployments of a stack; its findings are acknowledged on that function.
+   */
+  private acknowledgeDeploymentHandler(deployment: s3deploy.BucketDeployment): void {
+    const role = deployment.handlerRole;
+    const handler = role.node.scope;
+    if (handler === undefined) return;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The aws-cdk-lib BucketDeployment handler writes its own logs with the AWS managed basic execution policy; it has no other managed policy.',
+    });
+    Validations.of(handler).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'The runtime of the BucketDeployment handler is chosen by aws-cdk-lib (it bundles the AWS CLI layer) and moves forward with aws-cdk-lib upgrades.',
+    });
+    const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
+    if (policy !== undefined && CfnResource.isCfnResource(policy)) {
+      acknowledgeHandlerPolicy(role, policy,
+        ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*'],
+        'The BucketDeployment handler copies the DAG files from the CDK asset bucket to the DAGs bucket and deletes pruned ones; aws-cdk-lib grants it object-level read on the asset and write on the destination, whose object names are only known at deploy time.');
+    }
+  }
+}
+
+/** The subnet's Availability Zone, or undefined when an imported subnet was given none. */
+function availabilityZoneOf(subnet: ec2.ISubnet): string | undefined {
+  try {
+    return subnet.availabilityZone;
+  } catch {
+    return undefined;
+  }
+}
