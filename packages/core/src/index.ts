@@ -3,3 +3,4 @@ export * from './data-layer';
 export * from './naming';
 export * from './data-retention';
 export * from './cost-allocation-tags';
+export * from './nag-acknowledgements';

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ValidationError } from './private/validation-error';
 
@@ -37,6 +37,45 @@ export class Validate {
     if (Token.isUnresolved(value)) return;
     if (!Number.isFinite(value) || value < min) {
       throw new ValidationError(prop, `${value} ${unit}`, `must be at least ${min} ${unit} (${reason})`, scope);
+    }
+  }
+
+  /**
+   * Throws unless `value` is a whole number (a safe integer) of at least
+   * `min`. `unit` is only used in the message.
+   */
+  public static integerAtLeast(prop: string, value: number, min: number, unit: string, reason: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!Number.isSafeInteger(value) || value < min) {
+      throw new ValidationError(prop, `${value} ${unit}`, `must be a whole number of at least ${min} ${unit} (${reason})`, scope);
+    }
+  }
+
+  /**
+   * Returns the whole number of days in `duration`, and throws unless it is
+   * a whole number of days within [min, max]. Services that count in days
+   * (S3 lifecycle rules, log retention) refuse `Duration.hours(36)`; this
+   * names the prop instead of aws-cdk-lib's raw conversion error.
+   *
+   * @returns the days, or undefined when the duration is an unresolved token
+   */
+  public static wholeDays(prop: string, duration: Duration, min: number, max: number, scope?: IConstruct): number | undefined {
+    const days = duration.toDays({ integral: false });
+    if (Token.isUnresolved(days)) return undefined;
+    if (!Number.isInteger(days) || days < min || days > max) {
+      throw new ValidationError(prop, `${days} days`, `must be a whole number of days from ${min} to ${max}`, scope);
+    }
+    return days;
+  }
+
+  /**
+   * Throws unless `min` is at most `max`, for a pair of props that bound a
+   * range (for example minWorkers and maxWorkers). The error names `maxProp`.
+   */
+  public static minMax(minProp: string, min: number, maxProp: string, max: number, scope?: IConstruct): void {
+    if (Token.isUnresolved(min) || Token.isUnresolved(max)) return;
+    if (min > max) {
+      throw new ValidationError(maxProp, String(max), `must be at least ${minProp} (${min})`, scope);
     }
   }
 

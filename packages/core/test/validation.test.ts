@@ -1,4 +1,4 @@
-import { Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { Validate } from '../src';
 
@@ -54,6 +54,55 @@ describe('Validate', () => {
     expect(() => Validate.length('name', string, 1, 2)).not.toThrow();
     expect(() => Validate.oneOf('name', string, ['a'])).not.toThrow();
     expect(() => Validate.cronExpression('schedule', string)).not.toThrow();
+    expect(() => Validate.integerAtLeast('bytes', number, 10, 'bytes', 'why')).not.toThrow();
+    expect(Validate.wholeDays('days', Duration.days(number), 1, 2)).toBeUndefined();
+    expect(() => Validate.minMax('min', number, 'max', 1)).not.toThrow();
+    expect(() => Validate.minMax('min', 5, 'max', number)).not.toThrow();
+  });
+
+  test('integerAtLeast requires a whole number at the minimum or above', () => {
+    expect(() => Validate.integerAtLeast('bytesScannedCutoffPerQuery', 10485760, 10485760, 'bytes', "Athena's minimum is 10 MB")).not.toThrow();
+    expect(() => Validate.integerAtLeast('bytesScannedCutoffPerQuery', 10485759, 10485760, 'bytes', "Athena's minimum is 10 MB"))
+      .toThrow("bytesScannedCutoffPerQuery must be a whole number of at least 10485760 bytes (Athena's minimum is 10 MB); got 10485759 bytes");
+    expect(() => Validate.integerAtLeast('bytesScannedCutoffPerQuery', 20000000.5, 10485760, 'bytes', 'why')).toThrow(/whole number.*got 20000000.5 bytes/);
+    expect(() => Validate.integerAtLeast('count', Number.MAX_SAFE_INTEGER + 2, 1, 'items', 'why')).toThrow(/count must be a whole number/);
+    expect(() => Validate.integerAtLeast('count', NaN, 1, 'items', 'why')).toThrow(/got NaN items/);
+  });
+
+  test('wholeDays returns the days of a whole-day duration within the range', () => {
+    expect(Validate.wholeDays('noncurrentExpiration', Duration.days(30), 1, 36500)).toBe(30);
+    expect(Validate.wholeDays('noncurrentExpiration', Duration.hours(48), 1, 36500)).toBe(2);
+    expect(Validate.wholeDays('noncurrentExpiration', Duration.days(36500), 1, 36500)).toBe(36500);
+    expect(Validate.wholeDays('expiration', Duration.days(0), 0, 10)).toBe(0);
+  });
+
+  test('wholeDays names the prop instead of the raw conversion error for part days and days out of range', () => {
+    const stack = new Stack(undefined, 'Lake');
+    expect(() => Validate.wholeDays('noncurrentTransitionAfter', Duration.hours(36), 1, 36500, stack))
+      .toThrow('Lake: noncurrentTransitionAfter must be a whole number of days from 1 to 36500; got 1.5 days');
+    expect(() => Validate.wholeDays('queryResultsRetention', Duration.days(0), 1, 36500)).toThrow(/queryResultsRetention .* from 1 to 36500; got 0 days/);
+    expect(() => Validate.wholeDays('queryResultsRetention', Duration.days(36501), 1, 36500)).toThrow(/got 36501 days/);
+    let caught: unknown;
+    try {
+      Validate.wholeDays('accessLogsRetention', Duration.minutes(90), 1, 36500);
+    } catch (error) {
+      caught = error;
+    }
+    expect(Validate.isValidationError(caught)).toBe(true);
+  });
+
+  test('any whole number of days in range is returned, any part day is rejected', () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 36500 }), fc.integer({ min: 1, max: 23 }), (days, hours) => {
+      expect(Validate.wholeDays('days', Duration.days(days), 1, 36500)).toBe(days);
+      expect(() => Validate.wholeDays('days', Duration.hours(days * 24 + hours), 1, 36500)).toThrow(/days must be a whole number of days/);
+    }), { numRuns: 100 });
+  });
+
+  test('minMax accepts equal bounds and names the max prop when min is above it', () => {
+    expect(() => Validate.minMax('minWorkers', 2, 'maxWorkers', 2)).not.toThrow();
+    expect(() => Validate.minMax('minWorkers', 1, 'maxWorkers', 25)).not.toThrow();
+    const stack = new Stack(undefined, 'Airflow');
+    expect(() => Validate.minMax('minWorkers', 5, 'maxWorkers', 3, stack)).toThrow('Airflow: maxWorkers must be at least minWorkers (5); got 3');
   });
 
   describe('cronExpression', () => {

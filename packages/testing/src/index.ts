@@ -112,6 +112,42 @@ export function asList<T>(value: T | T[] | undefined): T[] {
   return Array.isArray(value) ? value : [value];
 }
 
+/**
+ * The name of the error that `Validate` in @lakehouse-cdk/core throws (what
+ * `Validate.isValidationError` checks). Written out here because core's own
+ * tests use this package, so this package cannot depend on core.
+ */
+export const VALIDATION_ERROR_NAME = 'LakehouseValidationError';
+
+/** Runs `build` and returns what it threw; fails when nothing was thrown. */
+export function errorOf(build: () => unknown): any {
+  try {
+    build();
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected an error, but nothing was thrown');
+}
+
+/**
+ * Runs `build` and checks that it throws the shared Lakehouse validation
+ * error, whose message names `prop` and, when given, matches `rule`.
+ * Returns the error for further checks.
+ */
+export function expectValidationError(build: () => unknown, prop: string, rule?: RegExp): Error {
+  const error = errorOf(build);
+  if (!(error instanceof Error) || error.name !== VALIDATION_ERROR_NAME) {
+    throw new Error(`expected a ${VALIDATION_ERROR_NAME} naming ${prop}, but got: ${String(error)}`);
+  }
+  if (!error.message.includes(prop)) {
+    throw new Error(`expected the validation error to name ${prop}: ${error.message}`);
+  }
+  if (rule && !rule.test(error.message)) {
+    throw new Error(`expected the validation error to match ${rule}: ${error.message}`);
+  }
+  return error;
+}
+
 function tempOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-'));
 }

@@ -1,0 +1,131 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { asArray, flattenForNag } from './private/nag-flatten';
+
+/** A wildcard resource of a policy and why AWS requires it. */
+export interface WildcardResource {
+  /** The resource ARN as given to the policy statement; it may hold tokens. */
+  readonly resource: string;
+  /** The concrete reason, shown next to the acknowledged finding. */
+  readonly reason: string;
+}
+
+/** A wildcard action of a policy and why it is needed. */
+export interface WildcardAction {
+  /** The action as written in the statement, for example `s3:GetObject*`. */
+  readonly action: string;
+  /** The concrete reason, shown next to the acknowledged finding. */
+  readonly reason: string;
+}
+
+/** Which wildcards of a policy written by someone else to acknowledge. */
+export interface PolicyWildcards {
+  /**
+   * Wildcard actions to acknowledge when a statement of the policy allows them.
+   * @default - no action finding is acknowledged
+   */
+  readonly actions?: string[];
+  /**
+   * Acknowledge each wildcard resource of the policy whose ARN ends with one
+   * of these suffixes, for example `/*` for object-level S3 resources.
+   * @default - no resource finding is acknowledged
+   */
+  readonly resourceSuffixes?: string[];
+  /** The concrete reason, shown next to every acknowledged finding. */
+  readonly reason: string;
+}
+
+/**
+ * Acknowledges cdk-nag `AwsSolutions-IAM5` findings (wildcard permissions)
+ * one finding id at a time, with a reason each.
+ *
+ * A resource finding id embeds the ARN as cdk-nag flattens it
+ * (`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<Bucket>/raw/*]`),
+ * and that form is only known once cross-stack references are resolved (a
+ * bucket of another stack becomes an `Fn::ImportValue`). So resource ids are
+ * computed in a construct validation, which runs after references are
+ * resolved and before the cdk-nag plugin reads the acknowledgements.
+ */
+export class NagAcknowledgements {
+  /**
+   * Acknowledges, on `scope` (a principal, a policy or a parent of it), the
+   * `AwsSolutions-IAM5[Resource::…]` finding of each resource that holds a
+   * wildcard. Resources without a wildcard have no finding and are skipped.
+   */
+  public static wildcardResources(scope: IConstruct, resources: WildcardResource[]): void {
+    const given = [...resources];
+    scope.node.addValidation({
+      validate: () => {
+        for (const { resource, reason } of given) {
+          const flat = flattenForNag(Stack.of(scope).resolve(resource));
+          if (flat.includes('*')) acknowledgeResource(scope, flat, reason);
+        }
+        return [];
+      },
+    });
+  }
+
+  /**
+   * Acknowledges the wildcard resources of a grant to `grantee`, on the
+   * default policy the grant lands in. Does nothing when the grantee is not
+   * a construct of this app with a default policy (an imported role, an
+   * account principal): then no policy of this app holds the wildcard.
+   */
+  public static grantWildcardResources(grantee: iam.IGrantable, resources: WildcardResource[]): void {
+    const policy = NagAcknowledgements.defaultPolicyOf(grantee);
+    if (policy !== undefined) NagAcknowledgements.wildcardResources(policy, resources);
+  }
+
+  /** Acknowledges, on `scope`, the `AwsSolutions-IAM5[Action::…]` finding of each action. */
+  public static wildcardActions(scope: IConstruct, actions: WildcardAction[]): void {
+    for (const { action, reason } of actions) {
+      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+    }
+  }
+
+  /**
+   * Acknowledges, on `scope`, the wildcards of `policy` that `wildcards`
+   * selects, for a policy whose resources are not known here (one that
+   * aws-cdk-lib writes for its own handler). Other wildcards stay reported.
+   */
+  public static policyWildcards(scope: IConstruct, policy: iam.Policy, wildcards: PolicyWildcards): void {
+    const actions = [...(wildcards.actions ?? [])];
+    const suffixes = [...(wildcards.resourceSuffixes ?? [])];
+    scope.node.addValidation({
+      validate: () => {
+        const document = Stack.of(policy).resolve(policy.document) ?? {};
+        for (const statement of document.Statement ?? []) {
+          if (statement.Effect !== 'Allow') continue;
+          for (const action of asArray(statement.Action)) {
+            if (actions.includes(action)) {
+              Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: wildcards.reason });
+            }
+          }
+          for (const resource of asArray(statement.Resource)) {
+            const flat = flattenForNag(resource);
+            if (flat.includes('*') && suffixes.some(suffix => flat.endsWith(suffix))) {
+              acknowledgeResource(scope, flat, wildcards.reason);
+            }
+          }
+        }
+        return [];
+      },
+    });
+  }
+
+  /**
+   * The default policy that a grant to `grantee` lands in, when the grantee
+   * is a role, user or group of this app that has one.
+   */
+  public static defaultPolicyOf(grantee: iam.IGrantable): iam.Policy | undefined {
+    const principal: unknown = grantee.grantPrincipal;
+    if (!Construct.isConstruct(principal)) return undefined;
+    const policy = principal.node.tryFindChild('DefaultPolicy');
+    return policy instanceof iam.Policy ? policy : undefined;
+  }
+}
+
+function acknowledgeResource(scope: IConstruct, flat: string, reason: string): void {
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+}
