@@ -1,0 +1,480 @@
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { ArnFormat, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+
+/** What a crawler does with the catalog when it finds a changed schema. */
+export enum SchemaUpdateBehavior {
+  /** Update the table definition in the catalog. */
+  UPDATE_IN_DATABASE = 'UPDATE_IN_DATABASE',
+  /** Leave the table as it is and only log the change. */
+  LOG = 'LOG',
+}
+
+/** What a crawler does with the catalog when data it catalogued has gone. */
+export enum SchemaDeleteBehavior {
+  /** Only log that the data has gone. */
+  LOG = 'LOG',
+  /** Mark the table as deprecated. */
+  DEPRECATE_IN_DATABASE = 'DEPRECATE_IN_DATABASE',
+  /** Delete the table from the catalog. */
+  DELETE_FROM_DATABASE = 'DELETE_FROM_DATABASE',
+}
+
+/** Which folders a crawler reads on each run. */
+export enum RecrawlBehavior {
+  /** Read every folder on every run. */
+  CRAWL_EVERYTHING = 'CRAWL_EVERYTHING',
+  /** Read only the folders added since the last run (needs LOG/LOG schema change behaviour). */
+  CRAWL_NEW_FOLDERS_ONLY = 'CRAWL_NEW_FOLDERS_ONLY',
+}
+
+/** Settings of the crawler of one data layer. */
+export interface LayerCrawlerOptions {
+  /** The layer these settings are for. */
+  readonly layer: DataLayer;
+  /**
+   * The key prefix the crawler reads, inside the layer: `raw/events/`.
+   * It must lie within the layer's prefix.
+   * @default - the whole layer: `raw/`, `processed/` or `curated/`
+   */
+  readonly prefix?: string;
+  /**
+   * When the crawler runs by itself: a six-field `cron(...)` expression.
+   * The pipeline starts the raw and curated crawlers itself, and a schedule
+   * that fires while the pipeline runs one makes it fail with
+   * CrawlerRunningException, so there is no schedule unless one is asked for.
+   * @default - no schedule: the crawler runs only when started
+   */
+  readonly schedule?: string;
+  /**
+   * Prefix of the names of the tables the crawler creates: lowercase letters,
+   * digits and underscores.
+   * @default - `raw_` and `processed_`; none for curated, whose Iceberg tables keep the names dbt gives them
+   */
+  readonly tablePrefix?: string;
+}
+
+/** Properties of a {@link LakehouseCatalog}. */
+export interface LakehouseCatalogProps {
+  /** The data-lake bucket whose layers the crawlers read. */
+  readonly bucket: s3.IBucket;
+  /**
+   * The KMS key that encrypts the data-lake bucket. The crawler role may
+   * decrypt with it, and the crawler security configuration encrypts the
+   * crawler logs with it. A key brought from elsewhere must let
+   * `logs.<region>.amazonaws.com` use it (Encrypt*, Decrypt*, ReEncrypt*,
+   * GenerateDataKey*, Describe*) for log groups under `/aws-glue/`.
+   * @default - the bucket's own key, if it has one, for reading; and a new key (rotated, RETAIN) for the security configuration
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * The naming convention. When given, the database, crawlers, role and
+   * security configuration are named by it.
+   * @default - CloudFormation names the crawlers and the role; see `databaseName`
+   */
+  readonly naming?: Naming;
+  /**
+   * Name of the Glue database: up to 255 lowercase letters, digits and
+   * underscores (so that Athena can query it without quoting).
+   * @default - `naming.name(ResourceKind.GLUE_DATABASE, 'catalog')` when `naming` is given, else derived from the construct path
+   */
+  readonly databaseName?: string;
+  /**
+   * Description of the Glue database.
+   * @default 'Lakehouse catalog: raw, processed and curated data layers'
+   */
+  readonly databaseDescription?: string;
+  /**
+   * Default location of the database's tables, an `s3://` URI.
+   * @default - none: each table has its own location
+   */
+  readonly locationUri?: string;
+  /**
+   * The layers that get a crawler, each at most once.
+   * @default DataLayers.ALL (raw, processed and curated)
+   */
+  readonly layers?: DataLayer[];
+  /**
+   * Settings of individual crawlers: prefix, schedule and table prefix.
+   * @default - every crawler reads its whole layer, has no schedule and the default table prefix
+   */
+  readonly crawlerOptions?: LayerCrawlerOptions[];
+  /**
+   * What the raw and processed crawlers do with a changed schema.
+   * @default SchemaUpdateBehavior.UPDATE_IN_DATABASE
+   */
+  readonly schemaUpdateBehavior?: SchemaUpdateBehavior;
+  /**
+   * What the raw and processed crawlers do when data has gone.
+   * @default SchemaDeleteBehavior.LOG
+   */
+  readonly schemaDeleteBehavior?: SchemaDeleteBehavior;
+  /**
+   * Which folders the raw and processed crawlers read on each run.
+   * CRAWL_NEW_FOLDERS_ONLY is cheaper on a large layer, but Glue accepts it
+   * only with schemaUpdateBehavior LOG and schemaDeleteBehavior LOG.
+   * @default RecrawlBehavior.CRAWL_EVERYTHING
+   */
+  readonly recrawlBehavior?: RecrawlBehavior;
+  /**
+   * The folder depth, counted from the bucket (level 1), at which the raw
+   * and processed crawlers make one table per folder. With 3, every folder
+   * directly under `raw/` is a table: `raw/events/...` becomes `raw_events`.
+   * It must be from the depth of the crawled prefix to 10.
+   * @default 3
+   */
+  readonly tableLevel?: number;
+  /**
+   * How many folders deep the curated crawler looks for Iceberg metadata
+   * folders, from 1 to 20. Deeper costs more crawl time.
+   * @default 10
+   */
+  readonly icebergTraversalDepth?: number;
+  /**
+   * Keep or destroy the key this construct creates when the stack is
+   * deleted. DESTROY takes effect only when the app also sets the context
+   * `@lakehouse-cdk/core:removeDataOnDestroy`.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Default table-level depth: one table per folder directly under the layer prefix. */
+const DEFAULT_TABLE_LEVEL = 3;
+/** Glue's deepest TableLevelConfiguration that this construct accepts. */
+const MAX_TABLE_LEVEL = 10;
+const DEFAULT_ICEBERG_TRAVERSAL_DEPTH = 10;
+/** Glue's limit on MaximumTraversalDepth of an Iceberg target. */
+const MAX_ICEBERG_TRAVERSAL_DEPTH = 20;
+const DEFAULT_DESCRIPTION = 'Lakehouse catalog: raw, processed and curated data layers';
+/** Characters allowed in a crawled prefix; `*` and `?` would widen the IAM grants. */
+const PREFIX_PATTERN = "[A-Za-z0-9!_.'()=/-]+";
+/** Where Glue writes the logs of crawlers that use a security configuration. */
+const CRAWLER_LOG_GROUPS = '/aws-glue/crawlers-role/*';
+
+interface Crawled {
+  readonly layer: DataLayer;
+  readonly prefix: string;
+  readonly crawler: glue.CfnCrawler;
+}
+
+/**
+ * The lakehouse Glue catalog: a database, one crawler per data layer, the
+ * crawlers' IAM role and the security configuration that encrypts their
+ * logs.
+ *
+ * The raw and processed crawlers read loose files; the curated crawler reads
+ * the curated layer as Iceberg tables, so that Iceberg metadata and data
+ * files never become tables of their own.
+ */
+export class LakehouseCatalog extends Construct {
+  /** Name of the Glue database. */
+  public readonly databaseName: string;
+  /** ARN of the Glue database. */
+  public readonly databaseArn: string;
+  /** ARN of the account's Glue Data Catalog. */
+  public readonly catalogArn: string;
+  /** ARN pattern of every table in the database: `.../table/<database>/*`. */
+  public readonly tableArnPattern: string;
+  /** The role every crawler runs as. */
+  public readonly crawlerRole: iam.IRole;
+  /** The key that encrypts the crawler logs. */
+  public readonly encryptionKey: kms.IKey;
+  /** Name of the Glue security configuration the crawlers use. */
+  public readonly securityConfigurationName: string;
+  /** The layers that have a crawler. */
+  public readonly crawledLayers: DataLayer[];
+
+  private readonly crawlers = new Map<DataLayer, Crawled>();
+
+  constructor(scope: Construct, id: string, props: LakehouseCatalogProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+
+    this.crawledLayers = this.checkLayers(props.layers ?? DataLayers.ALL);
+    const options = this.checkCrawlerOptions(props.crawlerOptions ?? []);
+    const updateBehavior = props.schemaUpdateBehavior ?? SchemaUpdateBehavior.UPDATE_IN_DATABASE;
+    const deleteBehavior = props.schemaDeleteBehavior ?? SchemaDeleteBehavior.LOG;
+    const recrawlBehavior = props.recrawlBehavior ?? RecrawlBehavior.CRAWL_EVERYTHING;
+    this.checkRecrawl(recrawlBehavior, updateBehavior, deleteBehavior);
+    const tableLevel = props.tableLevel ?? DEFAULT_TABLE_LEVEL;
+    const icebergDepth = props.icebergTraversalDepth ?? DEFAULT_ICEBERG_TRAVERSAL_DEPTH;
+    Validate.integerInRange('icebergTraversalDepth', icebergDepth, 1, MAX_ICEBERG_TRAVERSAL_DEPTH, this);
+
+    this.databaseName = props.databaseName ?? props.naming?.name(ResourceKind.GLUE_DATABASE, 'catalog') ?? this.derivedDatabaseName();
+    const glueDatabaseRules = Naming.rulesFor(ResourceKind.GLUE_DATABASE);
+    Validate.length('databaseName', this.databaseName, glueDatabaseRules.minLength, glueDatabaseRules.maxLength, this);
+    Validate.matches('databaseName', this.databaseName, glueDatabaseRules.pattern, 'must be lowercase letters, digits and underscores (Glue and Athena database names)', this);
+    const description = props.databaseDescription ?? DEFAULT_DESCRIPTION;
+    Validate.length('databaseDescription', description, 0, 2048, this);
+    if (props.locationUri !== undefined) {
+      Validate.matches('locationUri', props.locationUri, 's3://[^/]+(/.*)?', 'must be an S3 URI starting with s3://', this);
+    }
+
+    this.catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
+    this.databaseArn = stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
+    this.tableArnPattern = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` });
+
+    const database = new glue.CfnDatabase(this, 'Database', {
+      catalogId: stack.account,
+      databaseInput: { name: this.databaseName, description, locationUri: props.locationUri },
+    });
+
+    this.encryptionKey = props.encryptionKey ?? this.createLogKey(props.removalPolicy);
+    const role = new iam.Role(this, 'CrawlerRole', {
+      roleName: props.naming?.name(ResourceKind.IAM_ROLE, 'catalog-crawler'),
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+      description: 'Runs the lakehouse catalog crawlers: reads only the crawled layer prefixes',
+      // The plan requires the AWS managed Glue service policy: it lets crawlers write the catalog and their logs.
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
+    });
+    this.crawlerRole = role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]',
+      reason: 'The lakehouse plan (R2.4) requires AWSGlueServiceRole for the crawlers: it is the documented policy that lets a crawler write tables and partitions to the Data Catalog and its own logs.',
+    });
+
+    this.securityConfigurationName = props.naming?.name(ResourceKind.GLUE_CRAWLER, 'catalog-crawler-security')
+      ?? Names.uniqueResourceName(this, { maxLength: 255 - '-crawler-security'.length, separator: '-' }) + '-crawler-security';
+    const securityConfiguration = new glue.CfnSecurityConfiguration(this, 'CrawlerSecurity', {
+      name: this.securityConfigurationName,
+      encryptionConfiguration: {
+        cloudWatchEncryption: { cloudWatchEncryptionMode: 'SSE-KMS', kmsKeyArn: this.encryptionKey.keyArn },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: this.encryptionKey.keyArn },
+        s3Encryptions: [{ s3EncryptionMode: 'SSE-KMS', kmsKeyArn: this.encryptionKey.keyArn }],
+      },
+    });
+
+    for (const layer of this.crawledLayers) {
+      const layerOptions = options.get(layer);
+      const prefix = this.checkPrefix(layer, layerOptions?.prefix);
+      const tablePrefix = layerOptions?.tablePrefix ?? (layer === DataLayer.CURATED ? '' : `${DataLayers.id(layer)}_`);
+      Validate.matches(`crawlerOptions[${layer}].tablePrefix`, tablePrefix, '[a-z0-9_]{0,128}', 'must be up to 128 lowercase letters, digits and underscores', this);
+      if (layerOptions?.schedule !== undefined) {
+        Validate.cronExpression(`crawlerOptions[${layer}].schedule`, layerOptions.schedule, this);
+      }
+      const path = `s3://${props.bucket.bucketName}/${prefix}`;
+      const isCurated = layer === DataLayer.CURATED;
+      if (!isCurated) this.checkTableLevel(tableLevel, prefix);
+
+      const crawler = new glue.CfnCrawler(this, `${pascal(layer)}Crawler`, {
+        name: props.naming?.name(ResourceKind.GLUE_CRAWLER, `${DataLayers.id(layer)}-crawler`),
+        description: `Catalogs the ${layer} layer of the lakehouse (${prefix})`,
+        role: role.roleArn,
+        databaseName: database.ref,
+        crawlerSecurityConfiguration: securityConfiguration.ref,
+        tablePrefix: tablePrefix === '' ? undefined : tablePrefix,
+        schedule: layerOptions?.schedule === undefined ? undefined : { scheduleExpression: layerOptions.schedule },
+        targets: isCurated
+          ? { icebergTargets: [{ paths: [path], maximumTraversalDepth: icebergDepth }] }
+          : { s3Targets: [{ path }] },
+        // Iceberg tables carry their own schema history, so the curated crawler only updates and logs.
+        schemaChangePolicy: isCurated
+          ? { updateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE, deleteBehavior: SchemaDeleteBehavior.LOG }
+          : { updateBehavior, deleteBehavior },
+        recrawlPolicy: { recrawlBehavior: isCurated ? RecrawlBehavior.CRAWL_EVERYTHING : recrawlBehavior },
+        configuration: JSON.stringify(isCurated
+          ? { Version: 1.0 }
+          : { Version: 1.0, Grouping: { TableLevelConfiguration: tableLevel } }),
+      });
+      // The crawler's first run must find its read permissions in place.
+      crawler.node.addDependency(role);
+      this.crawlers.set(layer, { layer, prefix, crawler });
+    }
+
+    const policy = this.grantCrawlerAccess(role, props.bucket);
+    for (const { crawler } of this.crawlers.values()) crawler.node.addDependency(policy);
+    CostAllocationTags.tagLayer(this, 'catalog');
+  }
+
+  /** Name of the crawler of `layer`. */
+  public crawlerName(layer: DataLayer): string {
+    return this.crawled(layer).crawler.ref;
+  }
+
+  /** ARN of the crawler of `layer`. */
+  public crawlerArn(layer: DataLayer): string {
+    return Stack.of(this).formatArn({ service: 'glue', resource: 'crawler', resourceName: this.crawlerName(layer) });
+  }
+
+  /** The S3 key prefix the crawler of `layer` reads: `raw/`. */
+  public crawledPrefix(layer: DataLayer): string {
+    return this.crawled(layer).prefix;
+  }
+
+  /**
+   * Lets `grantee` start the crawler of `layer` and see its state
+   * (glue:StartCrawler and glue:GetCrawler on that crawler only), as the
+   * pipeline and Airflow do.
+   */
+  public grantStartCrawler(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:StartCrawler', 'glue:GetCrawler'],
+      resourceArns: [this.crawlerArn(layer)],
+    });
+  }
+
+  /**
+   * Lets `grantee` read the database and its tables and partitions, as an
+   * Athena user needs: glue:GetDatabase(s), GetTable(s), GetPartition(s) and
+   * BatchGetPartition on the catalog, this database and its tables.
+   */
+  public grantReadCatalog(grantee: iam.IGrantable): iam.Grant {
+    const grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables',
+        'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      resourceArns: [this.catalogArn, this.databaseArn, this.tableArnPattern],
+    });
+    NagAcknowledgements.grantWildcardResources(grantee, [{
+      resource: this.tableArnPattern,
+      reason: `Reading the lakehouse catalog means reading every table of database ${this.databaseName}; Glue table ARNs can only name them with a wildcard, which stays inside that database.`,
+    }]);
+    return grant;
+  }
+
+  private crawled(layer: DataLayer): Crawled {
+    const crawled = this.crawlers.get(layer);
+    if (crawled === undefined) {
+      Validate.fail('layer', JSON.stringify(layer), `has no crawler in this catalog (crawled layers: ${this.crawledLayers.join(', ')})`, this);
+    }
+    return crawled!;
+  }
+
+  private grantCrawlerAccess(role: iam.Role, bucket: s3.IBucket): iam.Policy {
+    const prefixes = [...this.crawlers.values()].map(c => c.prefix);
+    const crawledObjects = prefixes.map(prefix => bucket.arnForObjects(`${prefix}*`));
+    const crawlerLogGroups = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: CRAWLER_LOG_GROUPS, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const policy = new iam.Policy(this, 'CrawlerReadPolicy', {
+      roles: [role],
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'ReadCrawledPrefixes',
+          actions: ['s3:GetObject'],
+          resources: crawledObjects,
+        }),
+        new iam.PolicyStatement({
+          sid: 'ListCrawledPrefixes',
+          actions: ['s3:ListBucket'],
+          resources: [bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': prefixes.flatMap(prefix => [prefix, `${prefix}*`]) } },
+        }),
+        new iam.PolicyStatement({
+          sid: 'EncryptCrawlerLogs',
+          actions: ['logs:AssociateKmsKey'],
+          resources: [crawlerLogGroups],
+        }),
+      ],
+    });
+    NagAcknowledgements.wildcardResources(policy, [
+      ...crawledObjects.map(resource => ({
+        resource,
+        reason: 'A crawler reads every object under the prefix it crawls; S3 object ARNs can only name such a set with a trailing wildcard, and the wildcard stays inside the crawled layer prefix.',
+      })),
+      {
+        resource: crawlerLogGroups,
+        reason: 'Glue names the log group of a crawler with a security configuration at run time under /aws-glue/crawlers-role/ (after the role and the security configuration); logs:AssociateKmsKey is limited to that path.',
+      },
+    ]);
+    // The security configuration encrypts logs and S3 output with the key: the role needs to use it.
+    this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
+    const bucketKey = bucket.encryptionKey;
+    if (bucketKey !== undefined && bucketKey !== this.encryptionKey) {
+      bucketKey.grantDecrypt(role);
+    }
+    return policy;
+  }
+
+  private createLogKey(removalPolicy: RemovalPolicy | undefined): kms.IKey {
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, 'CrawlerLogKey', {
+      description: 'Encrypts the logs and output of the lakehouse catalog crawlers',
+      enableKeyRotation: true,
+      removalPolicy: DataRetention.removalPolicy(this, removalPolicy),
+    });
+    // CloudWatch Logs encrypts the crawler log groups itself, so its service principal needs the key.
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+        },
+      },
+    }));
+    return key;
+  }
+
+  private checkLayers(layers: DataLayer[]): DataLayer[] {
+    if (layers.length === 0) {
+      Validate.fail('layers', '[]', 'must name at least one data layer', this);
+    }
+    const seen = new Set<DataLayer>();
+    for (const layer of layers) {
+      Validate.oneOf('layers', layer, DataLayers.ALL, this);
+      if (seen.has(layer)) Validate.fail('layers', JSON.stringify(layers), `must name each layer at most once (${layer} is repeated)`, this);
+      seen.add(layer);
+    }
+    return [...layers];
+  }
+
+  private checkCrawlerOptions(options: LayerCrawlerOptions[]): Map<DataLayer, LayerCrawlerOptions> {
+    const byLayer = new Map<DataLayer, LayerCrawlerOptions>();
+    for (const option of options) {
+      Validate.oneOf('crawlerOptions.layer', option.layer, DataLayers.ALL, this);
+      if (!this.crawledLayers.includes(option.layer)) {
+        Validate.fail('crawlerOptions', JSON.stringify(option.layer), `must only configure crawled layers (${this.crawledLayers.join(', ')})`, this);
+      }
+      if (byLayer.has(option.layer)) {
+        Validate.fail('crawlerOptions', JSON.stringify(option.layer), 'must configure each layer at most once', this);
+      }
+      byLayer.set(option.layer, option);
+    }
+    return byLayer;
+  }
+
+  private checkPrefix(layer: DataLayer, requested: string | undefined): string {
+    if (requested === undefined) return DataLayers.prefix(layer);
+    const prop = `crawlerOptions[${layer}].prefix`;
+    Validate.matches(prop, requested, PREFIX_PATTERN, "must be an S3 key prefix of letters, digits and !_.'()=/- (no wildcards)", this);
+    const prefix = requested.replace(/^\/+/, '');
+    if (!DataLayers.contains(layer, prefix) || prefix.split('/').includes('..')) {
+      Validate.fail(prop, JSON.stringify(requested), `crawler prefix escapes its layer: it must lie within ${DataLayers.prefix(layer)} with no . or .. segments`, this);
+    }
+    return prefix;
+  }
+
+  private checkTableLevel(tableLevel: number, prefix: string): void {
+    // Level 1 is the bucket; each folder of the crawled prefix adds one.
+    const prefixDepth = 1 + prefix.split('/').filter(segment => segment.length > 0).length;
+    if (!Number.isInteger(tableLevel) || tableLevel < prefixDepth || tableLevel > MAX_TABLE_LEVEL) {
+      Validate.fail('tableLevel', String(tableLevel),
+        `table-level depth out of range: it must be an integer from ${prefixDepth} (the depth of ${prefix}) to ${MAX_TABLE_LEVEL}`, this);
+    }
+  }
+
+  private checkRecrawl(recrawl: RecrawlBehavior, update: SchemaUpdateBehavior, del: SchemaDeleteBehavior): void {
+    Validate.oneOf('recrawlBehavior', recrawl, Object.values(RecrawlBehavior), this);
+    Validate.oneOf('schemaUpdateBehavior', update, Object.values(SchemaUpdateBehavior), this);
+    Validate.oneOf('schemaDeleteBehavior', del, Object.values(SchemaDeleteBehavior), this);
+    if (recrawl === RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY && (update !== SchemaUpdateBehavior.LOG || del !== SchemaDeleteBehavior.LOG)) {
+      Validate.fail('recrawlBehavior', recrawl,
+        `requires schemaUpdateBehavior LOG and schemaDeleteBehavior LOG (Glue rule); got ${update}/${del} with it`, this);
+    }
+  }
+
+  private derivedDatabaseName(): string {
+    return Names.uniqueResourceName(this, { maxLength: 255, separator: '_' }).toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  }
+}
+
+function pascal(layer: DataLayer): string {
+  const id = DataLayers.id(layer);
+  return id.charAt(0).toUpperCase() + id.slice(1);
+}

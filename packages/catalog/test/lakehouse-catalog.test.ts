@@ -1,0 +1,367 @@
+import { DataLayer, Naming } from '@lakehouse-cdk/core';
+import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { BUCKET_NAME, DATA_KEY_ARN, existingBucket, existingKey } from './fixtures';
+import { LakehouseCatalog, LakehouseCatalogProps, RecrawlBehavior, SchemaDeleteBehavior, SchemaUpdateBehavior } from '../src';
+
+const naming = () => new Naming({ project: 'lakehouse', environment: 'sandbox' });
+
+function build(props: Partial<LakehouseCatalogProps> = {}, context: Record<string, unknown> = {}) {
+  let catalog!: LakehouseCatalog;
+  const result = synth(stack => {
+    catalog = new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), ...props });
+  }, context);
+  return { ...result, catalog };
+}
+
+function crawlerOf(template: Template, pathFragment: string): any {
+  const crawlers = Object.values(template.findResources('AWS::Glue::Crawler')) as any[];
+  const found = crawlers.find(c => JSON.stringify(c.Properties.Targets).includes(pathFragment));
+  if (!found) throw new Error(`no crawler targets ${pathFragment}`);
+  return found.Properties;
+}
+
+describe('defaults', () => {
+  let template: Template;
+  let catalog: LakehouseCatalog;
+  let stack: Stack;
+  beforeAll(() => {
+    ({ template, catalog, stack } = build());
+  });
+
+  test('one Glue database, named after the construct path, with the default description and no location', () => {
+    template.resourceCountIs('AWS::Glue::Database', 1);
+    template.hasResourceProperties('AWS::Glue::Database', {
+      CatalogId: '123456789012',
+      DatabaseInput: {
+        Name: catalog.databaseName,
+        Description: 'Lakehouse catalog: raw, processed and curated data layers',
+        LocationUri: Match.absent(),
+      },
+    });
+    expect(catalog.databaseName).toMatch(/^test_catalog_[a-z0-9]+$/);
+  });
+
+  test('one crawler per layer, each targeting exactly its own prefix', () => {
+    template.resourceCountIs('AWS::Glue::Crawler', 3);
+    expect(crawlerOf(template, '/raw/').Targets).toEqual({ S3Targets: [{ Path: `s3://${BUCKET_NAME}/raw/` }] });
+    expect(crawlerOf(template, '/processed/').Targets).toEqual({ S3Targets: [{ Path: `s3://${BUCKET_NAME}/processed/` }] });
+    expect(crawlerOf(template, '/curated/').Targets).toEqual({
+      IcebergTargets: [{ Paths: [`s3://${BUCKET_NAME}/curated/`], MaximumTraversalDepth: 10 }],
+    });
+  });
+
+  test('raw and processed crawlers update schemas, log deletions and crawl everything', () => {
+    for (const layer of ['raw', 'processed']) {
+      const crawler = crawlerOf(template, `/${layer}/`);
+      expect(crawler.SchemaChangePolicy).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+      expect(crawler.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+      expect(JSON.parse(crawler.Configuration)).toEqual({ Version: 1, Grouping: { TableLevelConfiguration: 3 } });
+      expect(crawler.TablePrefix).toBe(`${layer}_`);
+    }
+  });
+
+  test('the curated crawler keeps dbt table names and has no grouping', () => {
+    const curated = crawlerOf(template, '/curated/');
+    expect(curated.TablePrefix).toBeUndefined();
+    expect(JSON.parse(curated.Configuration)).toEqual({ Version: 1 });
+    expect(curated.SchemaChangePolicy).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+  });
+
+  test('no crawler has a schedule, and every crawler writes to the database with the security configuration', () => {
+    const securityConfigurations = template.findResources('AWS::Glue::SecurityConfiguration');
+    const [securityId] = Object.keys(securityConfigurations);
+    const [databaseId] = Object.keys(template.findResources('AWS::Glue::Database'));
+    for (const crawler of Object.values(template.findResources('AWS::Glue::Crawler')) as any[]) {
+      expect(crawler.Properties.Schedule).toBeUndefined();
+      expect(crawler.Properties.DatabaseName).toEqual({ Ref: databaseId });
+      expect(crawler.Properties.CrawlerSecurityConfiguration).toEqual({ Ref: securityId });
+      expect(crawler.Properties.Name).toBeUndefined();
+    }
+  });
+
+  test('the security configuration encrypts logs, bookmarks and S3 output with a key the construct creates', () => {
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    const keyArn = { 'Fn::GetAtt': [keyId, 'Arn'] };
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      EncryptionConfiguration: {
+        CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: keyArn },
+        JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: keyArn },
+        S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: keyArn }],
+      },
+    });
+  });
+
+  test('the created key rotates, is retained and lets CloudWatch Logs use it for Glue log groups only', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([Match.objectLike({
+            Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/*']] } } },
+          })]),
+        },
+      }),
+    });
+  });
+
+  test('the crawler role is assumed by Glue and has AWSGlueServiceRole', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'glue.amazonaws.com' } })] },
+      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSGlueServiceRole']] }],
+    });
+  });
+
+  test('the crawler role reads exactly the crawled prefixes, decrypts with the bucket key and nothing else', () => {
+    const statements = policyStatements(template).map(s => s.statement);
+    const byAction = (action: string) => statements.filter(s => asList(s.Action).includes(action));
+    expect(byAction('s3:GetObject')).toHaveLength(1);
+    expect(byAction('s3:GetObject')[0].Resource.map((r: any) => Stack.of(catalog).resolve(r)))
+      .toEqual(['raw/', 'processed/', 'curated/'].map(p => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/${p}*`]] })));
+    expect(byAction('s3:ListBucket')[0].Condition).toEqual({
+      StringLike: { 's3:prefix': ['raw/', 'raw/*', 'processed/', 'processed/*', 'curated/', 'curated/*'] },
+    });
+    expect(byAction('logs:AssociateKmsKey')[0].Resource)
+      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/*']] });
+    expect(byAction('kms:Decrypt').flatMap(s => asList(s.Resource))).toContain(DATA_KEY_ARN);
+    const actions = new Set(statements.flatMap(s => asList(s.Action)));
+    expect([...actions].sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'logs:AssociateKmsKey', 's3:GetObject', 's3:ListBucket']);
+    expect(stack).toBeDefined();
+  });
+
+  test('every resource carries the catalog Layer tag', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { Tags: Match.arrayWith([{ Key: 'Layer', Value: 'catalog' }]) });
+    template.hasResourceProperties('AWS::KMS::Key', { Tags: Match.arrayWith([{ Key: 'Layer', Value: 'catalog' }]) });
+    for (const crawler of Object.values(template.findResources('AWS::Glue::Crawler')) as any[]) {
+      expect(crawler.Properties.Tags).toEqual({ Layer: 'catalog' });
+    }
+  });
+
+  test('exposes the database and crawler ARNs', () => {
+    const resolve = (value: string) => Stack.of(catalog).resolve(value);
+    expect(resolve(catalog.databaseArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:database/${catalog.databaseName}`]] });
+    expect(resolve(catalog.catalogArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:catalog']] });
+    expect(resolve(catalog.tableArnPattern)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:table/${catalog.databaseName}/*`]] });
+    const rawCrawlerArn = JSON.stringify(resolve(catalog.crawlerArn(DataLayer.RAW)));
+    expect(rawCrawlerArn).toContain(':glue:eu-west-1:123456789012:crawler/');
+    expect(resolve(catalog.crawlerName(DataLayer.RAW))).toEqual({ Ref: expect.stringMatching(/RawCrawler/) });
+    expect(catalog.crawledPrefix(DataLayer.PROCESSED)).toBe('processed/');
+    expect(catalog.crawledLayers).toEqual([DataLayer.RAW, DataLayer.PROCESSED, DataLayer.CURATED]);
+  });
+});
+
+describe('props', () => {
+  test('naming names the database, crawlers, role and security configuration', () => {
+    const { template, catalog } = build({ naming: naming() });
+    expect(catalog.databaseName).toBe('lakehouse_sandbox_catalog');
+    template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: Match.objectLike({ Name: 'lakehouse_sandbox_catalog' }) });
+    for (const layer of ['raw', 'processed', 'curated']) {
+      template.hasResourceProperties('AWS::Glue::Crawler', { Name: `lakehouse-sandbox-${layer}-crawler` });
+    }
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'lakehouse-sandbox-catalog-crawler' });
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', { Name: 'lakehouse-sandbox-catalog-crawler-security' });
+    expect(Stack.of(catalog).resolve(catalog.crawlerArn(DataLayer.CURATED)))
+      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:crawler/', { Ref: expect.any(String) }]] });
+  });
+
+  test('an explicit databaseName wins, with description and location', () => {
+    const { template } = build({ naming: naming(), databaseName: 'team_lake', databaseDescription: 'Team lake', locationUri: 's3://team-lake/curated/' });
+    template.hasResourceProperties('AWS::Glue::Database', {
+      DatabaseInput: { Name: 'team_lake', Description: 'Team lake', LocationUri: 's3://team-lake/curated/' },
+    });
+  });
+
+  test('layers limits the crawlers, and the role reads only their prefixes', () => {
+    const { template, catalog } = build({ layers: [DataLayer.CURATED] });
+    template.resourceCountIs('AWS::Glue::Crawler', 1);
+    const statements = policyStatements(template).map(s => s.statement);
+    const resources = JSON.stringify(statements.map(s => s.Resource));
+    expect(resources).toContain('/curated/*');
+    expect(resources).not.toContain('/raw/');
+    expect(() => catalog.crawlerName(DataLayer.RAW)).toThrow(/layer .*has no crawler/);
+  });
+
+  test('crawler options set prefix, schedule and table prefix', () => {
+    const { template } = build({
+      crawlerOptions: [
+        { layer: DataLayer.RAW, prefix: 'raw/events/', schedule: 'cron(0 2 * * ? *)', tablePrefix: 'landing_' },
+        { layer: DataLayer.CURATED, tablePrefix: 'marts_', schedule: 'cron(30 4 ? * MON-FRI *)' },
+      ],
+    });
+    const raw = crawlerOf(template, '/raw/');
+    expect(raw.Targets.S3Targets[0].Path).toBe(`s3://${BUCKET_NAME}/raw/events/`);
+    expect(raw.Schedule).toEqual({ ScheduleExpression: 'cron(0 2 * * ? *)' });
+    expect(raw.TablePrefix).toBe('landing_');
+    const curated = crawlerOf(template, '/curated/');
+    expect(curated.TablePrefix).toBe('marts_');
+    expect(curated.Schedule).toEqual({ ScheduleExpression: 'cron(30 4 ? * MON-FRI *)' });
+    const statements = policyStatements(template).map(s => s.statement);
+    const list = statements.find(s => asList(s.Action).includes('s3:ListBucket'));
+    expect(list.Condition.StringLike['s3:prefix']).toEqual(['raw/events/', 'raw/events/*', 'processed/', 'processed/*', 'curated/', 'curated/*']);
+  });
+
+  test('schema change, recrawl and table level props reach the raw and processed crawlers', () => {
+    const { template } = build({
+      schemaUpdateBehavior: SchemaUpdateBehavior.LOG,
+      schemaDeleteBehavior: SchemaDeleteBehavior.LOG,
+      recrawlBehavior: RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY,
+      tableLevel: 4,
+      icebergTraversalDepth: 5,
+    });
+    const raw = crawlerOf(template, '/raw/');
+    expect(raw.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(raw.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' });
+    expect(JSON.parse(raw.Configuration).Grouping.TableLevelConfiguration).toBe(4);
+    const curated = crawlerOf(template, '/curated/');
+    expect(curated.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+    expect(curated.Targets.IcebergTargets[0].MaximumTraversalDepth).toBe(5);
+  });
+
+  test('delete behaviour DELETE_FROM_DATABASE is passed through', () => {
+    const { template } = build({ schemaDeleteBehavior: SchemaDeleteBehavior.DELETE_FROM_DATABASE });
+    expect(crawlerOf(template, '/processed/').SchemaChangePolicy.DeleteBehavior).toBe('DELETE_FROM_DATABASE');
+  });
+
+  test('a brought key is used by the security configuration and no key is created', () => {
+    const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack, false), encryptionKey: existingKey(stack) }));
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', {
+      EncryptionConfiguration: Match.objectLike({ CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: DATA_KEY_ARN } }),
+    });
+    const decrypt = policyStatements(template).map(s => s.statement).filter(s => asList(s.Action).includes('kms:Decrypt'));
+    expect(decrypt.flatMap(s => asList(s.Resource))).toEqual([DATA_KEY_ARN]);
+  });
+
+  test('a brought key and a bucket with another key: the role decrypts with both', () => {
+    const bucketKeyArn = 'arn:aws:kms:eu-west-1:123456789012:key/99999999-2222-3333-4444-555555555555';
+    const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', {
+      bucket: s3.Bucket.fromBucketAttributes(stack, 'Lake', { bucketName: BUCKET_NAME, encryptionKey: kms.Key.fromKeyArn(stack, 'LakeKey', bucketKeyArn) }),
+      encryptionKey: existingKey(stack),
+    }));
+    const statements = policyStatements(template).map(s => s.statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'], Resource: DATA_KEY_ARN }),
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: bucketKeyArn }),
+    ]));
+  });
+
+  test('every crawler is created after its role and read policy', () => {
+    const { template } = build();
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('CrawlerReadPolicy') } }));
+    expect(policyId).toBeDefined();
+    for (const crawler of Object.values(template.findResources('AWS::Glue::Crawler')) as any[]) {
+      expect(crawler.DependsOn).toEqual(expect.arrayContaining([policyId, expect.stringMatching(/CrawlerRole/)]));
+    }
+  });
+
+  test('an unencrypted bucket gets no data-key grant', () => {
+    const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack, false) }));
+    const keyResources = policyStatements(template).map(s => s.statement)
+      .filter(s => asList(s.Action).some((a: any) => String(a).startsWith('kms:')))
+      .flatMap(s => asList(s.Resource));
+    expect(keyResources).not.toContain(DATA_KEY_ARN);
+  });
+
+  test('removalPolicy DESTROY destroys the created key only with the context flag', () => {
+    const kept = build({ removalPolicy: RemovalPolicy.DESTROY });
+    kept.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    const destroyed = build({ removalPolicy: RemovalPolicy.DESTROY }, { '@lakehouse-cdk/core:removeDataOnDestroy': true });
+    destroyed.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+});
+
+describe('grants', () => {
+  test('grantStartCrawler allows StartCrawler and GetCrawler on that crawler only', () => {
+    const { template } = synth(stack => {
+      const catalog = new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), naming: naming() });
+      const pipeline = new iam.Role(stack, 'Pipeline', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+      catalog.grantStartCrawler(pipeline, DataLayer.RAW);
+    });
+    const [rawId] = Object.entries(template.findResources('AWS::Glue::Crawler'))
+      .find(([, c]: [string, any]) => c.Properties.Name === 'lakehouse-sandbox-raw-crawler')!;
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Pipeline') }],
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: ['glue:StartCrawler', 'glue:GetCrawler'],
+          Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:crawler/', { Ref: rawId }]] },
+        }],
+      },
+    });
+  });
+
+  test('grantReadCatalog allows reading the catalog, the database and its tables only', () => {
+    const { template } = synth(stack => {
+      const catalog = new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), databaseName: 'lake' });
+      catalog.grantReadCatalog(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }));
+    });
+    const arn = (resource: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:glue:eu-west-1:123456789012:${resource}`]] });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Analyst') }],
+      PolicyDocument: {
+        Statement: [{
+          Effect: 'Allow',
+          Action: ['glue:GetDatabase', 'glue:GetDatabases', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+          Resource: [arn('catalog'), arn('database/lake'), arn('table/lake/*')],
+        }],
+      },
+    });
+  });
+});
+
+describe('validation', () => {
+  const cases: Array<[string, Partial<LakehouseCatalogProps>, string, RegExp]> = [
+    ['invalid database name', { databaseName: 'Lake-House' }, 'databaseName', /lowercase letters, digits and underscores/],
+    ['database name too long', { databaseName: 'a'.repeat(256) }, 'databaseName', /1 to 255/],
+    ['location not in S3', { locationUri: 'https://example.com/lake' }, 'locationUri', /s3:\/\//],
+    ['no layers', { layers: [] }, 'layers', /at least one/],
+    ['repeated layer', { layers: [DataLayer.RAW, DataLayer.RAW] }, 'layers', /at most once/],
+    ['options for an uncrawled layer', { layers: [DataLayer.RAW], crawlerOptions: [{ layer: DataLayer.CURATED }] }, 'crawlerOptions', /crawled layers/],
+    ['options twice for one layer', { crawlerOptions: [{ layer: DataLayer.RAW }, { layer: DataLayer.RAW }] }, 'crawlerOptions', /at most once/],
+    ['invalid cron', { crawlerOptions: [{ layer: DataLayer.RAW, schedule: 'cron(0 2 * * *)' }] }, 'crawlerOptions[raw].schedule', /six-field cron/],
+    ['rate instead of cron', { crawlerOptions: [{ layer: DataLayer.PROCESSED, schedule: 'rate(1 day)' }] }, 'crawlerOptions[processed].schedule', /six-field cron/],
+    ['prefix in another layer', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'curated/marts/' }] }, 'crawlerOptions[raw].prefix', /crawler prefix escapes its layer/],
+    ['prefix climbing out', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/../curated/' }] }, 'crawlerOptions[raw].prefix', /crawler prefix escapes its layer/],
+    ['prefix with a wildcard', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/*' }] }, 'crawlerOptions[raw].prefix', /no wildcards/],
+    ['bad table prefix', { crawlerOptions: [{ layer: DataLayer.RAW, tablePrefix: 'Raw-' }] }, 'crawlerOptions[raw].tablePrefix', /lowercase/],
+    ['table level too deep', { tableLevel: 11 }, 'tableLevel', /table-level depth out of range/],
+    ['table level above the prefix', { tableLevel: 1 }, 'tableLevel', /table-level depth out of range/],
+    ['table level not an integer', { tableLevel: 3.5 }, 'tableLevel', /table-level depth out of range/],
+    ['table level shallower than a sub-prefix', { tableLevel: 3, crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/events/2024/' }] }, 'tableLevel', /table-level depth out of range/],
+    ['iceberg depth out of range', { icebergTraversalDepth: 21 }, 'icebergTraversalDepth', /1 to 20/],
+    ['new folders only with schema updates', { recrawlBehavior: RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY }, 'recrawlBehavior', /LOG/],
+  ];
+  test.each(cases)('%s is a named validation error', (_name, props, prop, rule) => {
+    expectValidationError(() => build(props), prop, rule);
+  });
+});
+
+describe('cdk-nag', () => {
+  test('AwsSolutions finds nothing unacknowledged with defaults', () => {
+    const findings = nagFindings(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack) }));
+    if (findings.length) throw new Error(formatFindings(findings));
+    expect(findings).toEqual([]);
+  });
+
+  test('AwsSolutions finds nothing unacknowledged with a bucket from another stack and grants', () => {
+    const findings = nagFindings(stack => {
+      const dataStack = new Stack(stack.node.scope!, 'Storage', { env: { account: '123456789012', region: 'eu-west-1' } });
+      const bucket = new s3.Bucket(dataStack, 'Lake', { enforceSSL: true, serverAccessLogsPrefix: 'access/' });
+      const catalog = new LakehouseCatalog(stack, 'Catalog', { bucket, naming: naming() });
+      const analyst = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+      catalog.grantReadCatalog(analyst);
+      catalog.grantStartCrawler(analyst, DataLayer.CURATED);
+    });
+    const mine = findings.filter(f => !f.path.startsWith('Storage/'));
+    if (mine.length) throw new Error(formatFindings(mine));
+    expect(mine).toEqual([]);
+  });
+});
