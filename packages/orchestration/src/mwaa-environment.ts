@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arn, ArnFormat, CfnResource, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,10 +10,9 @@ import * as mwaa from 'aws-cdk-lib/aws-mwaa';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Construct } from 'constructs';
 import { AirflowLogLevel, MwaaSettings, WebserverAccess } from './mwaa-settings';
-import { acknowledgeHandlerPolicy, acknowledgeWildcardResources, WildcardResource } from './private/nag-acknowledgements';
 import { compareVersions } from './private/versions';
 
 /** Properties of an MWAA environment that runs the lakehouse pipeline DAG. */
@@ -318,9 +317,7 @@ export class MwaaEnvironment extends Construct {
       Validate.integerInRange('minWorkers', v.minWorkers, 1, 25, this);
       Validate.integerInRange('maxWorkers', v.maxWorkers, 1, 25, this);
     }
-    if (!Token.isUnresolved(v.minWorkers) && !Token.isUnresolved(v.maxWorkers) && v.minWorkers > v.maxWorkers) {
-      Validate.fail('maxWorkers', String(v.maxWorkers), `must be at least minWorkers (${v.minWorkers})`, this);
-    }
+    Validate.minMax('minWorkers', v.minWorkers, 'maxWorkers', v.maxWorkers, this);
 
     const { minWebservers, maxWebservers } = v.props;
     if (minWebservers !== undefined || maxWebservers !== undefined) {
@@ -332,9 +329,8 @@ export class MwaaEnvironment extends Construct {
       const [low, high] = v.micro ? [1, 1] : [2, 5];
       if (minWebservers !== undefined) Validate.integerInRange('minWebservers', minWebservers, low, high, this);
       if (maxWebservers !== undefined) Validate.integerInRange('maxWebservers', maxWebservers, low, high, this);
-      if (minWebservers !== undefined && maxWebservers !== undefined
-        && !Token.isUnresolved(minWebservers) && !Token.isUnresolved(maxWebservers) && minWebservers > maxWebservers) {
-        Validate.fail('maxWebservers', String(maxWebservers), `must be at least minWebservers (${minWebservers})`, this);
+      if (minWebservers !== undefined && maxWebservers !== undefined) {
+        Validate.minMax('minWebservers', minWebservers, 'maxWebservers', maxWebservers, this);
       }
     }
 
@@ -458,8 +454,6 @@ export class MwaaEnvironment extends Construct {
       ),
     });
     const wildcards: WildcardResource[] = [];
-    const acknowledgeAction = (action: string, reason: string) =>
-      Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
 
     // The pipeline: start the state machine, and follow its executions.
     const stateMachineArn = props.stateMachine.stateMachineArn;
@@ -489,9 +483,10 @@ export class MwaaEnvironment extends Construct {
     if (props.requirementsPath !== undefined) readResources.push(bucket.arnForObjects(REQUIREMENTS_KEY));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*'], resources: readResources }));
     wildcards.push({ resource: dagObjects, reason: 'MWAA syncs every DAG file under dags/ of the DAGs bucket; the file names are not known when the role is made.' });
-    for (const action of ['s3:GetObject*', 's3:GetBucket*', 's3:List*']) {
-      acknowledgeAction(action, 'The read actions MWAA documents for its execution role on the DAGs bucket (object versions, bucket versioning and public-access checks, listing); limited to that bucket, its dags/ prefix and requirements.txt.');
-    }
+    NagAcknowledgements.wildcardActions(role, ['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map(action => ({
+      action,
+      reason: 'The read actions MWAA documents for its execution role on the DAGs bucket (object versions, bucket versioning and public-access checks, listing); limited to that bucket, its dags/ prefix and requirements.txt.',
+    })));
     if (bucket.encryptionKey) {
       role.addToPolicy(new iam.PolicyStatement({
         actions: ['kms:Decrypt'],
@@ -547,13 +542,16 @@ export class MwaaEnvironment extends Construct {
         conditions: viaSqs,
       }));
     }
-    acknowledgeAction('kms:GenerateDataKey*', 'SQS asks for GenerateDataKey and GenerateDataKeyWithoutPlaintext when it encrypts the Celery messages; allowed only through sqs.<region>.amazonaws.com.');
+    NagAcknowledgements.wildcardActions(role, [{
+      action: 'kms:GenerateDataKey*',
+      reason: 'SQS asks for GenerateDataKey and GenerateDataKeyWithoutPlaintext when it encrypts the Celery messages; allowed only through sqs.<region>.amazonaws.com.',
+    }]);
 
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 's3:GetAccountPublicAccessBlock, logs:DescribeLogGroups and cloudwatch:PutMetricData accept no resource ARN; PutMetricData is limited to the AmazonMWAA namespace.',
     });
-    acknowledgeWildcardResources(role, wildcards);
+    NagAcknowledgements.wildcardResources(role, wildcards);
     return role;
   }
 
@@ -598,11 +596,14 @@ export class MwaaEnvironment extends Construct {
       id: 'AwsSolutions-L1',
       reason: 'The runtime of the BucketDeployment handler is chosen by aws-cdk-lib (it bundles the AWS CLI layer) and moves forward with aws-cdk-lib upgrades.',
     });
-    const policy = role.node.tryFindChild('DefaultPolicy')?.node.defaultChild;
-    if (policy !== undefined && CfnResource.isCfnResource(policy)) {
-      acknowledgeHandlerPolicy(role, policy,
-        ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*'],
-        'The BucketDeployment handler copies the DAG files from the CDK asset bucket to the DAGs bucket and deletes pruned ones; aws-cdk-lib grants it object-level read on the asset and write on the destination, whose object names are only known at deploy time.');
+    const policy = NagAcknowledgements.defaultPolicyOf(role);
+    if (policy !== undefined) {
+      NagAcknowledgements.policyWildcards(role, policy, {
+        actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*'],
+        // Object-level resources only: any other wildcard aws-cdk-lib might add stays reported.
+        resourceSuffixes: ['/*'],
+        reason: 'The BucketDeployment handler copies the DAG files from the CDK asset bucket to the DAGs bucket and deletes pruned ones; aws-cdk-lib grants it object-level read on the asset and write on the destination, whose object names are only known at deploy time.',
+      });
     }
   }
 }

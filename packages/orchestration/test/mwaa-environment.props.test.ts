@@ -1,9 +1,8 @@
-import { Validate } from '@lakehouse-cdk/core';
-import { synth } from '@lakehouse-cdk/testing';
+import { expectValidationError, synth } from '@lakehouse-cdk/testing';
 import { App, Stack } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { AirflowLogLevel, MwaaEnvironmentProps, MwaaSettings, WebserverAccess } from '../src';
-import { buildEnvironment, errorOf } from './support';
+import { buildEnvironment } from './support';
 
 const LOG_TYPES = ['DagProcessingLogs', 'SchedulerLogs', 'TaskLogs', 'WebserverLogs', 'WorkerLogs'];
 const AT_LEAST_INFO = ['INFO', 'WARNING', 'ERROR', 'CRITICAL'];
@@ -81,9 +80,7 @@ describe('MwaaEnvironment properties', () => {
 
   test.each(invalidCases)('%s fails with the named validation error', (_, prop, invalid) => {
     fc.assert(fc.property(invalid, props => {
-      const error = errorOf(() => buildEnvironment(synthStack(), props));
-      expect(Validate.isValidationError(error)).toBe(true);
-      expect(error.message).toContain(prop);
+      expectValidationError(() => buildEnvironment(synthStack(), props), prop);
     }), { numRuns: 25 });
   });
 });

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Naming, Validate } from '@lakehouse-cdk/core';
-import { asList, formatFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { Naming } from '@lakehouse-cdk/core';
+import { asList, expectValidationError, formatFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { App, Fn, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AirflowLogLevel, MwaaEnvironment, MwaaSettings, WebserverAccess } from '../src';
 import {
-  appFindings, buildEnvironment, CURATED_CRAWLER_ARN, DAGS_PATH, errorOf, existingVpc, layerInputs,
+  appFindings, buildEnvironment, CURATED_CRAWLER_ARN, DAGS_PATH, existingVpc, layerInputs,
   RAW_CRAWLER_ARN, REQUIREMENTS_PATH, STATE_MACHINE_ARN, stackFindings,
 } from './support';
 
@@ -42,13 +42,6 @@ function executionRoleId(template: Template): string {
 
 function environmentId(template: Template): string {
   return Object.keys(template.findResources('AWS::MWAA::Environment'))[0];
-}
-
-function expectNamedError(build: () => void, prop: string): string {
-  const error = errorOf(build);
-  expect(Validate.isValidationError(error)).toBe(true);
-  expect(error.message).toContain(prop);
-  return error.message;
 }
 
 describe('MwaaEnvironment defaults', () => {
@@ -334,12 +327,12 @@ describe('MwaaEnvironment bring-your-own VPC', () => {
     ['three subnets', [['subnet-aaaa', 'eu-west-1a'], ['subnet-bbbb', 'eu-west-1b'], ['subnet-cccc', 'eu-west-1c']], /exactly two/],
     ['two subnets in one AZ', [['subnet-aaaa', 'eu-west-1a'], ['subnet-bbbb', 'eu-west-1a']], /different Availability Zones/],
   ] as Array<[string, Array<[string, string]>, RegExp]>)('%s fails with a named error', (_, subnets, rule) => {
-    const message = expectNamedError(() => synth(stack => buildEnvironment(stack, { vpc: existingVpc(stack, subnets) })), 'subnetSelection');
+    const { message } = expectValidationError(() => synth(stack => buildEnvironment(stack, { vpc: existingVpc(stack, subnets) })), 'subnetSelection');
     expect(message).toMatch(rule);
   });
 
   test('a VPC without private subnets fails with a named error', () => {
-    expectNamedError(() => synth(stack => {
+    expectValidationError(() => synth(stack => {
       const vpc = ec2.Vpc.fromVpcAttributes(stack, 'PublicOnly', {
         vpcId: 'vpc-1', availabilityZones: ['eu-west-1a', 'eu-west-1b'], publicSubnetIds: ['subnet-p1', 'subnet-p2'],
       });
@@ -505,11 +498,11 @@ describe('MwaaEnvironment validation', () => {
     ['requirementsPath', { requirementsPath: DAGS_PATH }],
     ['pipelineName', { pipelineName: '' }],
   ])('%s is rejected: %j', (prop, props) => {
-    expectNamedError(build(props), prop);
+    expectValidationError(build(props), prop);
   });
 
   test('the error names the construct path, the value and the rule', () => {
-    const message = expectNamedError(build({ environmentName: '_airflow' }), 'environmentName');
+    const { message } = expectValidationError(build({ environmentName: '_airflow' }), 'environmentName');
     expect(message).toContain('Test/Airflow');
     expect(message).toContain('"_airflow"');
     expect(message).toContain('start with a letter');
@@ -517,8 +510,8 @@ describe('MwaaEnvironment validation', () => {
 
   test('natGateways and flowLogRetention are rejected with an existing VPC', () => {
     const vpcOf = (stack: Stack) => existingVpc(stack, [['subnet-aaaa', 'eu-west-1a'], ['subnet-bbbb', 'eu-west-1b']]);
-    expectNamedError(() => synth(stack => buildEnvironment(stack, { vpc: vpcOf(stack), natGateways: 2 })), 'natGateways');
-    expectNamedError(() => synth(stack => buildEnvironment(stack, { vpc: vpcOf(stack), flowLogRetention: logs.RetentionDays.ONE_YEAR })), 'flowLogRetention');
+    expectValidationError(() => synth(stack => buildEnvironment(stack, { vpc: vpcOf(stack), natGateways: 2 })), 'natGateways');
+    expectValidationError(() => synth(stack => buildEnvironment(stack, { vpc: vpcOf(stack), flowLogRetention: logs.RetentionDays.ONE_YEAR })), 'flowLogRetention');
   });
 });
 

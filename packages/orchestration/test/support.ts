@@ -38,16 +38,6 @@ export function existingVpc(stack: Stack, subnets: Array<[string, string]>, id =
   });
 }
 
-/** Runs `build` and returns the thrown error, or fails when nothing was thrown. */
-export function errorOf(build: () => void): any {
-  try {
-    build();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, but nothing was thrown');
-}
-
 /**
  * The unacknowledged AwsSolutions findings of a whole app. The report is read
  * even when synthesis throws, because a failed validation throws after

@@ -1,13 +1,12 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { wholeDays } from './private/days';
 import { grantOnPrefix } from './private/grants';
-import { housekeepingRule } from './private/lifecycle';
+import { housekeepingRule, MAX_LIFECYCLE_DAYS } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
 
 /** Properties of the MWAA DAGs bucket. */
@@ -66,7 +65,7 @@ export class DagsBucket extends Construct {
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
 
     const noncurrentExpiration = props.noncurrentExpiration ?? Duration.days(30);
-    wholeDays(this, 'noncurrentExpiration', noncurrentExpiration);
+    Validate.wholeDays('noncurrentExpiration', noncurrentExpiration, 1, MAX_LIFECYCLE_DAYS, this);
     const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 

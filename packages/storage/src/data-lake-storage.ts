@@ -5,9 +5,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { wholeDays } from './private/days';
 import { grantOnPrefix } from './private/grants';
-import { housekeepingRule } from './private/lifecycle';
+import { housekeepingRule, MAX_LIFECYCLE_DAYS } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
 
 /** Properties of the lakehouse data-lake storage. */
@@ -271,7 +270,7 @@ export class DataLakeStorage extends Construct {
 
   private createAccessLogsBucket(props: DataLakeStorageProps, removalPolicy: RemovalPolicy): s3.IBucket {
     const retention = props.accessLogsRetention ?? Duration.days(DEFAULTS.accessLogsRetention);
-    wholeDays(this, 'accessLogsRetention', retention);
+    Validate.wholeDays('accessLogsRetention', retention, 1, MAX_LIFECYCLE_DAYS, this);
     const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
       bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'access-logs'),
       // S3 server access logging does not deliver to buckets encrypted with the
@@ -309,18 +308,18 @@ export class DataLakeStorage extends Construct {
       noncurrentExpiration: duration(props.noncurrentExpiration, DEFAULTS.noncurrentExpiration),
     };
 
-    wholeDays(this, 'queryResultsRetention', result.queryResultsRetention);
+    Validate.wholeDays('queryResultsRetention', result.queryResultsRetention, 1, MAX_LIFECYCLE_DAYS, this);
     const iaReason = 'S3 moves objects to Standard-IA only after 30 days';
     const rawIa = this.standardIaDays('rawInfrequentAccessAfter', result.rawInfrequentAccessAfter, iaReason);
     this.standardIaDays('processedInfrequentAccessAfter', result.processedInfrequentAccessAfter, iaReason);
     this.standardIaDays('curatedInfrequentAccessAfter', result.curatedInfrequentAccessAfter, iaReason);
-    const rawGlacier = wholeDays(this, 'rawGlacierInstantRetrievalAfter', result.rawGlacierInstantRetrievalAfter);
+    const rawGlacier = Validate.wholeDays('rawGlacierInstantRetrievalAfter', result.rawGlacierInstantRetrievalAfter, 1, MAX_LIFECYCLE_DAYS, this);
     if (rawIa !== undefined && rawGlacier !== undefined) {
       Validate.atLeast('rawGlacierInstantRetrievalAfter', rawGlacier, rawIa + STANDARD_IA_MINIMUM_DAYS, 'days',
         `S3 keeps objects 30 days in Standard-IA before a later transition, and rawInfrequentAccessAfter is ${rawIa} days`, this);
     }
-    const noncurrentTransition = wholeDays(this, 'noncurrentTransitionAfter', result.noncurrentTransitionAfter);
-    const noncurrentExpiration = wholeDays(this, 'noncurrentExpiration', result.noncurrentExpiration);
+    const noncurrentTransition = Validate.wholeDays('noncurrentTransitionAfter', result.noncurrentTransitionAfter, 1, MAX_LIFECYCLE_DAYS, this);
+    const noncurrentExpiration = Validate.wholeDays('noncurrentExpiration', result.noncurrentExpiration, 1, MAX_LIFECYCLE_DAYS, this);
     if (noncurrentTransition !== undefined && noncurrentExpiration !== undefined) {
       Validate.after('noncurrentExpiration', noncurrentExpiration, 'noncurrentTransitionAfter', noncurrentTransition, 'days', this);
     }
@@ -328,7 +327,7 @@ export class DataLakeStorage extends Construct {
   }
 
   private standardIaDays(prop: string, value: Duration, reason: string): number | undefined {
-    const days = wholeDays(this, prop, value);
+    const days = Validate.wholeDays(prop, value, 1, MAX_LIFECYCLE_DAYS, this);
     if (days !== undefined) Validate.atLeast(prop, days, STANDARD_IA_MINIMUM_DAYS, 'days', reason, this);
     return days;
   }

@@ -1,5 +1,5 @@
-import { DataRetention, Naming, Validate } from '@lakehouse-cdk/core';
-import { asList, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { DataRetention, Naming } from '@lakehouse-cdk/core';
+import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -71,10 +71,7 @@ describe('props', () => {
   });
 
   test.each([Duration.days(0), Duration.hours(12)])('noncurrentExpiration %s is rejected with a named error', duration => {
-    let error: unknown;
-    try { dagsTemplate({ noncurrentExpiration: duration }); } catch (e) { error = e; }
-    expect(Validate.isValidationError(error)).toBe(true);
-    expect((error as Error).message).toContain('noncurrentExpiration');
+    expectValidationError(() => dagsTemplate({ noncurrentExpiration: duration }), 'noncurrentExpiration', /whole number of days from 1 to 36500/);
   });
 });
 

@@ -1,5 +1,5 @@
-import { DataRetention, Validate } from '@lakehouse-cdk/core';
-import { synth } from '@lakehouse-cdk/testing';
+import { DataRetention } from '@lakehouse-cdk/core';
+import { expectValidationError, synth } from '@lakehouse-cdk/testing';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
 import { DagsBucket, DataLakeStorage, DataLakeStorageProps } from '../src';
@@ -67,13 +67,6 @@ const invalidStorageProps = (): fc.Arbitrary<[string, DataLakeStorageProps]> => 
 
 test('invalid props raise the named validation error naming the prop', () => {
   fc.assert(fc.property(invalidStorageProps(), ([prop, props]) => {
-    let error: unknown;
-    try {
-      synth(stack => { new DataLakeStorage(stack, 'Storage', props); });
-    } catch (e) {
-      error = e;
-    }
-    expect(Validate.isValidationError(error)).toBe(true);
-    expect((error as Error).message).toContain(prop);
+    expectValidationError(() => synth(stack => { new DataLakeStorage(stack, 'Storage', props); }), prop);
   }), { numRuns: 100 });
 });

@@ -1,5 +1,5 @@
-import { DataLayer, DataRetention, Naming, Validate } from '@lakehouse-cdk/core';
-import { asList, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { DataLayer, DataRetention, Naming } from '@lakehouse-cdk/core';
+import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -12,17 +12,6 @@ const DESTROY_CONTEXT = { [DataRetention.REMOVE_DATA_ON_DESTROY]: true };
 
 function storageTemplate(props: DataLakeStorageProps = {}, context: Record<string, unknown> = {}): Template {
   return synth(stack => { new DataLakeStorage(stack, 'Storage', props); }, context).template;
-}
-
-function expectValidationError(props: DataLakeStorageProps, prop: string): void {
-  let error: unknown;
-  try {
-    storageTemplate(props);
-  } catch (e) {
-    error = e;
-  }
-  expect(Validate.isValidationError(error)).toBe(true);
-  expect((error as Error).message).toContain(prop);
 }
 
 describe('defaults', () => {
@@ -221,7 +210,7 @@ describe('validation', () => {
     ['queryResultsPrefix', { queryResultsPrefix: 'curated/' }],
     ['queryResultsPrefix', { queryResultsPrefix: 'a/../b/' }],
   ])('%s is rejected with a named error', (prop, props) => {
-    expectValidationError(props, prop);
+    expectValidationError(() => storageTemplate(props), prop);
   });
 
   test('the error names the rule and the value', () => {

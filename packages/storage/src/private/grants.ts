@@ -1,9 +1,9 @@
+import { NagAcknowledgements } from '@lakehouse-cdk/core';
 import { Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledgeWildcardResource } from './nag';
 
 /** What a prefix grant gives. */
 export interface PrefixGrant {
@@ -48,8 +48,10 @@ export function grantOnPrefix(grantee: iam.IGrantable, bucket: s3.IBucket, key: 
   if (Construct.isConstruct(principal)) {
     // IAM has no way to name "every object under a prefix" other than a trailing
     // wildcard; the wildcard is limited to this bucket and this prefix.
-    acknowledgeWildcardResource(principal, objectsArn,
-      `Object actions are limited to the keys under ${grant.prefix === '' ? 'this bucket' : `the ${grant.prefix} prefix of this bucket`}; an S3 object ARN can only name a prefix with a trailing wildcard.`);
+    NagAcknowledgements.wildcardResources(principal, [{
+      resource: objectsArn,
+      reason: `Object actions are limited to the keys under ${grant.prefix === '' ? 'this bucket' : `the ${grant.prefix} prefix of this bucket`}; an S3 object ARN can only name a prefix with a trailing wildcard.`,
+    }]);
   }
   return result;
 }

@@ -1,6 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 
+/** S3 lifecycle day counts are 32-bit integers; 100 years is a practical ceiling. */
+export const MAX_LIFECYCLE_DAYS = 36500;
+
 /**
  * Incomplete multipart uploads are invisible in listings but billed as
  * storage; a week is longer than any Athena or dbt write takes.
