@@ -1,1 +1,2 @@
-export {};
+export * from './lakehouse-pipeline';
+export * from './transformation-step';
