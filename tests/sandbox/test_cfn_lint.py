@@ -13,6 +13,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ASSEMBLY = ROOT / "apps" / "sandbox" / "cdk.out"
 CONFIG = ROOT / ".cfnlintrc.yaml"
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 EXPECTED_STACKS = {"lakehouse-sandbox-data", "lakehouse-sandbox-pipeline", "lakehouse-sandbox-orchestration"}
 
 
@@ -34,7 +35,7 @@ def test_the_sandbox_synthesizes_its_three_stacks():
 def test_cfn_lint_finds_no_error_or_warning(stack):
     template = stack_templates()[stack]
     result = subprocess.run(
-        [sys.executable, "-m", "cfnlint", "--config-file", str(CONFIG), "--format", "json", "--", str(template)],
+        [str(CFN_LINT), "--config-file", str(CONFIG), "--format", "json", "--", str(template)],
         capture_output=True, text=True, cwd=ROOT, check=False,
     )
     findings = json.loads(result.stdout or "[]")

@@ -15,9 +15,7 @@ export interface SandboxConfig {
   readonly tags: Record<string, string>;
   /** MWAA environment class. */
   readonly mwaaEnvironmentClass: string;
-  /** When MWAA starts the pipeline (an Airflow schedule). */
-  readonly pipelineSchedule: string;
-  /** Crawler schedules for the layers the pipeline does not crawl itself. */
+  /** When the processed-layer crawler runs: the pipeline starts the raw and curated crawlers itself. */
   readonly processedCrawlerSchedule: string;
 }
 
@@ -28,7 +26,6 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   region: 'us-east-1',
   tags: { Owner: 'data-platform' },
   mwaaEnvironmentClass: 'mw1.small',
-  pipelineSchedule: '@daily',
   processedCrawlerSchedule: 'cron(0 3 * * ? *)',
 };
 
@@ -52,7 +49,6 @@ export function loadSandboxConfig(app: App, env: NodeJS.ProcessEnv = process.env
     region: override('region') ?? env.CDK_DEFAULT_REGION ?? SANDBOX_DEFAULTS.region,
     tags: typeof tags === 'string' ? JSON.parse(tags) : tags ?? SANDBOX_DEFAULTS.tags,
     mwaaEnvironmentClass: override('mwaaEnvironmentClass') ?? SANDBOX_DEFAULTS.mwaaEnvironmentClass,
-    pipelineSchedule: override('pipelineSchedule') ?? SANDBOX_DEFAULTS.pipelineSchedule,
     processedCrawlerSchedule: override('processedCrawlerSchedule') ?? SANDBOX_DEFAULTS.processedCrawlerSchedule,
   };
   Validate.matches(`${CONTEXT_PREFIX}region`, config.region, '[a-z]{2}(-[a-z]+)+-\\d', 'must be an AWS region such as us-east-1');

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { loadSandboxConfig } from './config';
-import { buildSandbox } from './sandbox';
+import { buildSandbox, SANDBOX_APP_PROPS } from './sandbox';
 
-const app = new App();
+const app = new App(SANDBOX_APP_PROPS);
 buildSandbox(app, loadSandboxConfig(app));
 app.synth();

@@ -1,5 +1,12 @@
-import { CostAllocationTags, Naming } from '@lakehouse-cdk/core';
-import { App, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as path from 'path';
+import { AnalyticsWorkgroup } from '@lakehouse-cdk/analytics';
+import { LakehouseCatalog } from '@lakehouse-cdk/catalog';
+import { CostAllocationTags, DataLayer, Naming } from '@lakehouse-cdk/core';
+import { PipelineRunsTable } from '@lakehouse-cdk/metadata';
+import { MwaaEnvironment } from '@lakehouse-cdk/orchestration';
+import { DagsBucket, DataLakeStorage } from '@lakehouse-cdk/storage';
+import { LakehousePipeline } from '@lakehouse-cdk/workflow';
+import { App, AppProps, CfnOutput, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { SandboxConfig } from './config';
@@ -14,11 +21,110 @@ export interface SandboxStacks {
   readonly orchestration: Stack;
 }
 
-/** One stack of the sandbox, with its layer tag and name. */
-class SandboxStack extends Stack {
-  constructor(scope: Construct, config: SandboxConfig, component: string, props: StackProps) {
-    super(scope, `${config.project}-${config.environment}-${component}`, props);
+/**
+ * How the sandbox app is created. cfn-lint checks every synthesized template
+ * in the test suite, failing on errors and warnings alike; CDK's built-in copy
+ * of those rules would only double the synth time (it runs a WebAssembly
+ * linter over every template on each synth).
+ */
+export const SANDBOX_APP_PROPS: AppProps = { builtinCloudFormationValidation: false };
+
+/** The repository root, where dags/ lives (apps/sandbox/lib → ../../..). */
+export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** The data stack: everything that holds or describes data. */
+class DataStack extends Stack {
+  public readonly storage: DataLakeStorage;
+  public readonly dags: DagsBucket;
+  public readonly runs: PipelineRunsTable;
+  public readonly catalog: LakehouseCatalog;
+  public readonly analytics: AnalyticsWorkgroup;
+
+  constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, props: StackProps) {
+    super(scope, id, props);
+    this.storage = new DataLakeStorage(this, 'Storage', { naming });
+    this.dags = new DagsBucket(this, 'Dags', { naming, accessLogsBucket: this.storage.accessLogsBucket });
+    this.runs = new PipelineRunsTable(this, 'PipelineRuns', { naming });
+    this.catalog = new LakehouseCatalog(this, 'Catalog', {
+      naming,
+      bucket: this.storage.bucket,
+      encryptionKey: this.storage.encryptionKey,
+      // The pipeline starts the raw and curated crawlers; only processed runs on a schedule (R2.5).
+      crawlerOptions: [{ layer: DataLayer.PROCESSED, schedule: config.processedCrawlerSchedule }],
+    });
+    this.analytics = new AnalyticsWorkgroup(this, 'Analytics', {
+      naming,
+      resultsBucket: this.storage.bucket,
+      resultsPrefix: this.storage.queryResultsPrefix,
+      encryptionKey: this.storage.encryptionKey,
+      databaseName: this.catalog.databaseName,
+    });
+
+    output(this, 'DataLakeBucketName', this.storage.bucket.bucketName, 'The data-lake bucket (raw/, processed/, curated/, athena-results/)');
+    output(this, 'AccessLogsBucketName', this.storage.accessLogsBucket.bucketName, 'Server access logs of the data-lake and DAGs buckets');
+    output(this, 'DagsBucketName', this.dags.bucket.bucketName, 'The MWAA DAGs bucket');
+    output(this, 'DataLakeKeyArn', this.storage.encryptionKey.keyArn, 'The KMS key of the data lake');
+    output(this, 'GlueDatabaseName', this.catalog.databaseName, 'The Glue database of the lakehouse');
+    for (const layer of this.catalog.crawledLayers) {
+      output(this, `${capitalize(layer)}CrawlerName`, this.catalog.crawlerName(layer), `The ${layer} layer crawler`);
+    }
+    output(this, 'PipelineRunsTableName', this.runs.tableName, 'The DynamoDB table of pipeline runs');
+    output(this, 'AthenaWorkGroupName', this.analytics.workGroupName, 'The Athena workgroup (engine v3)');
   }
+}
+
+/** The pipeline stack: the state machine that runs one day of the lakehouse. */
+class PipelineStack extends Stack {
+  public readonly pipeline: LakehousePipeline;
+
+  constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, props: StackProps) {
+    super(scope, id, props);
+    this.pipeline = new LakehousePipeline(this, 'Pipeline', {
+      naming,
+      // The run records' pipeline_name, and what the DAG passes in.
+      pipelineName: config.project,
+      runsTable: data.runs.table,
+      rawCrawlerName: data.catalog.crawlerName(DataLayer.RAW),
+      curatedCrawlerName: data.catalog.crawlerName(DataLayer.CURATED),
+      athenaWorkGroupName: data.analytics.workGroupName,
+      resultsBucket: data.storage.bucket,
+      resultsPrefix: data.storage.queryResultsPrefix,
+      resultsKey: data.storage.encryptionKey,
+      catalogDatabaseName: data.catalog.databaseName,
+    });
+    output(this, 'StateMachineArn', this.pipeline.stateMachineArn, 'The pipeline state machine');
+    output(this, 'PipelineLogGroupName', this.pipeline.logGroup.logGroupName, 'Execution logs of the pipeline (level ALL)');
+  }
+}
+
+/** The orchestration stack: MWAA, its VPC and the DAG upload. */
+class OrchestrationStack extends Stack {
+  public readonly airflow: MwaaEnvironment;
+
+  constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, pipeline: PipelineStack, props: StackProps) {
+    super(scope, id, props);
+    const dagsFolder = path.join(REPOSITORY_ROOT, 'dags');
+    this.airflow = new MwaaEnvironment(this, 'Airflow', {
+      naming,
+      environmentClass: config.mwaaEnvironmentClass,
+      stateMachine: pipeline.pipeline.stateMachine,
+      pipelineName: pipeline.pipeline.pipelineName,
+      dagsBucket: data.dags.bucket,
+      dagsPath: dagsFolder,
+      requirementsPath: path.join(dagsFolder, 'requirements.txt'),
+      crawlerArns: [data.catalog.crawlerArn(DataLayer.RAW), data.catalog.crawlerArn(DataLayer.CURATED)],
+    });
+    output(this, 'MwaaEnvironmentName', this.airflow.environmentName, 'The MWAA environment');
+    output(this, 'MwaaWebserverUrl', this.airflow.webserverUrl, 'The Airflow UI (private: reach it from inside the VPC)');
+  }
+}
+
+function output(scope: Construct, id: string, value: string, description: string): void {
+  new CfnOutput(scope, id, { value, description });
+}
+
+function capitalize(word: string): string {
+  return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
 /**
@@ -28,15 +134,19 @@ class SandboxStack extends Stack {
 export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
   const naming = new Naming({ project: config.project, environment: config.environment });
   const env = { account: config.account, region: config.region };
-  const stack = (component: string, description: string) =>
-    new SandboxStack(app, config, component, { env, description, terminationProtection: false });
+  const stackName = (component: string) => `${config.project}-${config.environment}-${component}`;
 
-  const data = stack('data', 'Lakehouse data layers: storage, catalog, run metadata and analytics');
-  const pipeline = stack('pipeline', 'Lakehouse pipeline: the Step Functions state machine');
-  const orchestration = stack('orchestration', 'Lakehouse orchestration: MWAA and its VPC');
-  pipeline.addDependency(data);
-  orchestration.addDependency(pipeline);
-  void naming;
+  const data = new DataStack(app, stackName('data'), naming, config, {
+    env, description: 'Lakehouse data layers: storage, catalog, run metadata and analytics',
+  });
+  const pipeline = new PipelineStack(app, stackName('pipeline'), naming, config, data, {
+    env, description: 'Lakehouse pipeline: the Step Functions state machine',
+  });
+  const orchestration = new OrchestrationStack(app, stackName('orchestration'), naming, config, data, pipeline, {
+    env, description: 'Lakehouse orchestration: MWAA and its VPC',
+  });
+  pipeline.addStackDependency(data);
+  orchestration.addStackDependency(pipeline);
 
   CostAllocationTags.apply(app, { project: config.project, environment: config.environment });
   for (const [key, value] of Object.entries(config.tags)) {

@@ -3,9 +3,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { formatFindings, readValidationReport } from '@lakehouse-cdk/testing';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { loadSandboxConfig, SANDBOX_DEFAULTS } from '../src/config';
-import { buildSandbox, SandboxStacks } from '../src/sandbox';
+import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
 import { formatSummary, summarizeAssembly } from '../src/summary';
 
 /** One synthesis of the whole sandbox for the file: it is the expensive part. */
@@ -14,7 +15,7 @@ let stacks: SandboxStacks;
 let synthError: unknown;
 
 beforeAll(() => {
-  app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')) });
+  app = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')) });
   stacks = buildSandbox(app, loadSandboxConfig(app, {}));
   try {
     app.synth();
@@ -81,4 +82,63 @@ test('the summary lists every stack with its resources', () => {
   expect(summary.map(stack => stack.name).sort()).toEqual(['lakehouse-sandbox-data', 'lakehouse-sandbox-orchestration', 'lakehouse-sandbox-pipeline']);
   expect(formatSummary(summary)).toMatch(/^lakehouse-sandbox-data: \d+ resources/m);
   expect(() => summarizeAssembly(path.join(app.outdir, 'missing'))).toThrow(/no cloud assembly/);
+});
+
+test('each stack outputs what an operator needs (R8.4)', () => {
+  const outputs = (stack: keyof SandboxStacks) => Object.keys(Template.fromStack(stacks[stack]).toJSON().Outputs ?? {});
+  expect(outputs('data')).toEqual(expect.arrayContaining([
+    'DataLakeBucketName', 'AccessLogsBucketName', 'DagsBucketName', 'DataLakeKeyArn', 'GlueDatabaseName',
+    'RawCrawlerName', 'ProcessedCrawlerName', 'CuratedCrawlerName', 'PipelineRunsTableName', 'AthenaWorkGroupName',
+  ]));
+  expect(outputs('pipeline')).toEqual(expect.arrayContaining(['StateMachineArn']));
+  expect(outputs('orchestration')).toEqual(expect.arrayContaining(['MwaaEnvironmentName', 'MwaaWebserverUrl']));
+});
+
+test('named resources follow the {project}-{environment}-{component} convention (R9.6)', () => {
+  const names: Array<[string, string, unknown]> = [];
+  const nameProperties: Record<string, string> = {
+    'AWS::S3::Bucket': 'BucketName',
+    'AWS::DynamoDB::Table': 'TableName',
+    'AWS::StepFunctions::StateMachine': 'StateMachineName',
+    'AWS::MWAA::Environment': 'Name',
+    'AWS::Athena::WorkGroup': 'Name',
+    'AWS::Glue::Crawler': 'Name',
+    'AWS::Glue::Database': 'DatabaseInput.Name',
+  };
+  for (const [, template] of templates()) {
+    for (const [id, resource] of Object.entries<any>(template.toJSON().Resources ?? {})) {
+      const property = nameProperties[resource.Type];
+      if (!property) continue;
+      const value = property.split('.').reduce((node: any, key) => node?.[key], resource.Properties);
+      names.push([resource.Type, id, value]);
+    }
+  }
+  expect(names.length).toBeGreaterThanOrEqual(9);
+  for (const [type, id, name] of names) {
+    const pattern = type === 'AWS::Glue::Database' ? /^lakehouse_sandbox_[a-z0-9_]+$/ : /^lakehouse-sandbox-[a-z0-9-]+$/;
+    expect({ type, id, name }).toEqual({ type, id, name: expect.stringMatching(pattern) });
+  }
+});
+
+test('MWAA gets the real dags/ folder and the sandbox state machine through Airflow configuration', () => {
+  const mwaa = Template.fromStack(stacks.orchestration);
+  mwaa.hasResourceProperties('AWS::MWAA::Environment', {
+    EnvironmentClass: 'mw1.small',
+    DagS3Path: 'dags',
+    AirflowConfigurationOptions: Match.objectLike({
+      'lakehouse.state_machine_arn': Match.anyValue(),
+      'lakehouse.pipeline_name': 'lakehouse',
+    }),
+  });
+  const upload = mwaa.findResources('Custom::CDKBucketDeployment');
+  expect(Object.keys(upload).length).toBeGreaterThanOrEqual(1);
+});
+
+test('the AwsSolutions checks really run over the sandbox: an unsafe bucket fails the synth', () => {
+  const probe = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-probe-')) });
+  const probeStacks = buildSandbox(probe, loadSandboxConfig(probe, {}));
+  new s3.Bucket(probeStacks.data, 'UnsafeBucket');
+  expect(() => probe.synth()).toThrow(/AwsSolutions-S10/);
+  expect(readValidationReport(probe.outdir).map(finding => `${finding.rule} ${finding.path}`))
+    .toEqual(expect.arrayContaining(['AwsSolutions-S10 lakehouse-sandbox-data/UnsafeBucket/Resource']));
 });
