@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,7 +14,6 @@ import { Construct } from 'constructs';
 import { crawlerRun } from './private/crawler-poll';
 import { inputValidation } from './private/input-validation';
 import { DYNAMODB_TRANSIENT_ERRORS, addTransientRetry } from './private/retry';
-import { acknowledgeWildcardResources, asArray } from './private/wildcard-acknowledgement';
 import { ITransformationStep, TransformationStep } from './transformation-step';
 
 /** Properties of the lakehouse pipeline. */
@@ -212,7 +211,7 @@ export class LakehousePipeline extends Construct {
     });
     this.logGroup = logGroup;
 
-    const definition = this.buildDefinition(props, pipelineName, resultsPrefix, pollInterval, maxPolls);
+    const { definition, transformationWildcards } = this.buildDefinition(props, pipelineName, resultsPrefix, pollInterval, maxPolls);
     const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       stateMachineName,
       stateMachineType: sfn.StateMachineType.STANDARD,
@@ -226,7 +225,7 @@ export class LakehousePipeline extends Construct {
     this.stateMachine = stateMachine;
     this.stateMachineArn = stateMachine.stateMachineArn;
     this.stateMachineName = stateMachine.stateMachineName;
-    this.acknowledgeRoleWildcards(stateMachine);
+    this.acknowledgeRoleWildcards(stateMachine, transformationWildcards);
 
     const alarmName = (suffix: string) => stateMachineName === undefined ? undefined : `${stateMachineName}-${suffix}`;
     const alarm = (alarmId: string, suffix: string, metric: cloudwatch.Metric, description: string) => {
@@ -313,7 +312,7 @@ export class LakehousePipeline extends Construct {
   }
 
   private buildDefinition(props: LakehousePipelineProps, pipelineName: string, resultsPrefix: string,
-    pollInterval: Duration, maxPolls: number): sfn.IChainable {
+    pollInterval: Duration, maxPolls: number): { definition: sfn.IChainable; transformationWildcards: WildcardResource[] } {
     const table = props.runsTable;
     const S = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
     const literal = (value: string) => tasks.DynamoAttributeValue.fromString(value);
@@ -438,7 +437,10 @@ export class LakehousePipeline extends Construct {
     curatedCrawl.next(recordSuccess);
     recordSuccess.next(new sfn.Succeed(this, 'PipelineSucceeded'));
 
-    return inputValidation(this, pipelineName, recordStart);
+    return {
+      definition: inputValidation(this, pipelineName, recordStart),
+      transformationWildcards: transformation.wildcardResources ?? [],
+    };
   }
 
   private allowLogsToUseKey(key: kms.IKey, logGroupName: string): void {
@@ -460,27 +462,27 @@ export class LakehousePipeline extends Construct {
     }));
   }
 
-  private acknowledgeRoleWildcards(stateMachine: sfn.StateMachine): void {
-    const policy = stateMachine.role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+  private acknowledgeRoleWildcards(stateMachine: sfn.StateMachine, transformationWildcards: WildcardResource[]): void {
+    const policy = NagAcknowledgements.defaultPolicyOf(stateMachine);
     if (!policy) return;
-    const isLogsOrXray = (statement: any) => asArray(statement.Action).every((action: string) => LOGS_AND_XRAY_ACTIONS.has(action));
-    acknowledgeWildcardResources(policy, () => policy.document, (statement, resource, all) => {
-      if (resource === '*') {
-        // One acknowledgement covers every `*` of the policy, so it is given
-        // only when every `*` statement is the log-delivery or X-Ray one.
-        const starStatements = all.filter(s => asArray(s.Resource).includes('*'));
-        return starStatements.every(isLogsOrXray)
-          ? 'Step Functions log delivery (logs:*LogDelivery, DescribeLogGroups, resource policies) and X-Ray trace writes do not support resource-level permissions; AWS documents Resource "*" for them'
-          : undefined;
-      }
-      switch (statement.Sid) {
-        case 'WriteQueryResults':
-          return 'Athena writes each query result under a new key (the query id) below the pipeline\'s results prefix; only that prefix is allowed';
-        case 'ReadTransformationCatalog':
-          return 'The transformation query may read any table of its one Glue database; the tables are created by the crawlers after deployment';
-        default:
-          return undefined;
-      }
+    NagAcknowledgements.wildcardResources(policy, [
+      {
+        resource: '*',
+        reason: 'Step Functions log delivery (logs:*LogDelivery, DescribeLogGroups, resource policies) and X-Ray trace writes do not support resource-level permissions; AWS documents Resource "*" for them',
+      },
+      ...transformationWildcards,
+    ]);
+    // The one `Resource::*` acknowledgement covers every `*` statement of the
+    // policy, so only the log-delivery and X-Ray statements may have one.
+    policy.node.addValidation({
+      validate: () => {
+        const statements: any[] = Stack.of(policy).resolve(policy.document)?.Statement ?? [];
+        return statements
+          .filter(statement => statement.Effect === 'Allow' && [statement.Resource ?? []].flat().includes('*'))
+          .map(statement => [statement.Action ?? []].flat() as string[])
+          .filter(actions => !actions.every(action => LOGS_AND_XRAY_ACTIONS.has(action)))
+          .map(actions => `the pipeline role allows ${actions.join(', ')} on Resource "*"; only the Step Functions log-delivery and X-Ray actions may have Resource "*" (its cdk-nag finding is acknowledged for them alone), so scope the statement to the resources it uses`);
+      },
     });
   }
 }

@@ -1,3 +1,4 @@
+import { WildcardResource } from '@lakehouse-cdk/core';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -51,6 +52,15 @@ export interface TransformationStepConfig {
    * for example `Athena.TooManyRequestsException`. At least one.
    */
   readonly transientErrors: string[];
+  /**
+   * The resources with a wildcard in the task's IAM statements, each with
+   * why it needs one. The pipeline acknowledges exactly these cdk-nag
+   * `AwsSolutions-IAM5[Resource::…]` findings on its role's policy; any
+   * other wildcard resource stays reported. A task statement may not allow
+   * `Resource: "*"`: the pipeline refuses to synthesize then (see the README).
+   * @default - none: the task's statements have no wildcard resource
+   */
+  readonly wildcardResources?: WildcardResource[];
 }
 
 /**

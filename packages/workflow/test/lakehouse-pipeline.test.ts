@@ -471,7 +471,7 @@ describe('cdk-nag', () => {
     expect(formatFindings(findings)).toBe('');
   });
 
-  test('a foreign Resource "*" statement is not hidden by the log-delivery acknowledgement', () => {
+  test('a foreign Resource "*" statement fails synthesis, naming its actions, instead of hiding under the log-delivery acknowledgement', () => {
     const wildcardStep: ITransformationStep = {
       bind: (scope: Construct, context: TransformationContext) => ({
         task: new tasks.CallAwsService(scope, context.stateId, {
@@ -480,8 +480,33 @@ describe('cdk-nag', () => {
         transientErrors: ['Athena.TooManyRequestsException'],
       }),
     };
-    const findings = nagFindings(stack => new LakehousePipeline(stack, 'Pipeline', { ...requiredProps(stack), transformationStep: wildcardStep }));
-    expect(findings.map(f => f.rule)).toContain('AwsSolutions-IAM5[Resource::*]');
+    expect(() => synth(stack => new LakehousePipeline(stack, 'Pipeline', { ...requiredProps(stack), transformationStep: wildcardStep })))
+      .toThrow(/Pipeline\/StateMachine\/Role\/DefaultPolicy\] the pipeline role allows athena:listWorkGroups on Resource "\*"/);
+  });
+
+  test('a "*" added to the role after construction fails synthesis too', () => {
+    expect(() => synth(stack => {
+      const pipeline = new LakehousePipeline(stack, 'Pipeline', requiredProps(stack));
+      iam.Grant.addToPrincipal({ grantee: pipeline.stateMachine, actions: ['s3:ListAllMyBuckets'], resourceArns: ['*'] });
+    })).toThrow(/allows s3:ListAllMyBuckets on Resource "\*"/);
+  });
+
+  test('a custom step\'s wildcard resources are acknowledged only when its config declares them', () => {
+    const project = 'arn:aws:codebuild:eu-west-1:123456789012:project/dbt-*';
+    const step = (declare: boolean): ITransformationStep => ({
+      bind: (scope: Construct, context: TransformationContext) => ({
+        task: new tasks.CallAwsService(scope, context.stateId, {
+          service: 'codebuild', action: 'startBuild', parameters: { ProjectName: 'dbt-daily' },
+          iamResources: [project], resultPath: context.resultPath,
+        }),
+        transientErrors: ['CodeBuild.CodeBuildException'],
+        wildcardResources: declare ? [{ resource: project, reason: 'The dbt projects are created per environment' }] : undefined,
+      }),
+    });
+    const undeclared = nagFindings(stack => new LakehousePipeline(stack, 'Pipeline', { ...requiredProps(stack), transformationStep: step(false) }));
+    expect(undeclared.map(f => f.rule)).toEqual([`AwsSolutions-IAM5[Resource::${project}]`]);
+    const declared = nagFindings(stack => new LakehousePipeline(stack, 'Pipeline', { ...requiredProps(stack), transformationStep: step(true) }));
+    expect(formatFindings(declared)).toBe('');
   });
 
   test('the state machine itself carries no acknowledgement for SF1 or SF2', () => {

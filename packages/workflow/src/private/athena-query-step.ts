@@ -1,4 +1,4 @@
-import { Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -48,8 +48,14 @@ export class AthenaQueryStep implements ITransformationStep {
         resources: [stack.formatArn({ service: 'athena', resource: 'workgroup', resourceName: workGroup })],
       }),
     ];
+    const wildcardResources: WildcardResource[] = [];
     const resultsPrefix = context.resultsPrefix;
     if (context.resultsBucket) {
+      const resultObjects = context.resultsBucket.arnForObjects(`${resultsPrefix}*`);
+      wildcardResources.push({
+        resource: resultObjects,
+        reason: 'Athena writes each query result under a new key (the query id) below the pipeline\'s results prefix; only that prefix is allowed',
+      });
       policies.push(new iam.PolicyStatement({
         sid: 'LocateQueryResultsBucket',
         actions: ['s3:GetBucketLocation'],
@@ -58,7 +64,7 @@ export class AthenaQueryStep implements ITransformationStep {
       policies.push(new iam.PolicyStatement({
         sid: 'WriteQueryResults',
         actions: ['s3:PutObject', 's3:GetObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-        resources: [context.resultsBucket.arnForObjects(`${resultsPrefix}*`)],
+        resources: [resultObjects],
       }));
     }
     if (context.resultsKey) {
@@ -70,13 +76,18 @@ export class AthenaQueryStep implements ITransformationStep {
     }
     if (context.catalogDatabaseName !== undefined) {
       const database = context.catalogDatabaseName;
+      const tables = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` });
+      wildcardResources.push({
+        resource: tables,
+        reason: 'The transformation query may read any table of its one Glue database; the tables are created by the crawlers after deployment',
+      });
       policies.push(new iam.PolicyStatement({
         sid: 'ReadTransformationCatalog',
         actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
         resources: [
           stack.formatArn({ service: 'glue', resource: 'catalog' }),
           stack.formatArn({ service: 'glue', resource: 'database', resourceName: database }),
-          stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${database}/*` }),
+          tables,
         ],
       }));
     }
@@ -93,6 +104,6 @@ export class AthenaQueryStep implements ITransformationStep {
       resultSelector: { 'QueryExecutionId.$': '$.QueryExecutionId' },
       resultPath: context.resultPath,
     }, policies);
-    return { task, transientErrors: ATHENA_TRANSIENT_ERRORS };
+    return { task, transientErrors: ATHENA_TRANSIENT_ERRORS, wildcardResources };
   }
 }
