@@ -193,16 +193,21 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
   }
 }
 
-/** Resolves the members' "*" versions after the root install, then installs again if any moved. */
+/** Resolves the members' "*" versions after the root install, and installs again when a member's manifest moved. */
 class WorkspaceDependencyResolver extends Component {
   constructor(private readonly root: LakehouseMonorepo) {
     super(root);
   }
 
   public postSynthesize(): void {
+    // A member's package.json changes the root lock file too, but projen only
+    // installs when the root package.json changes.
+    const membersChanged = this.root.subprojects.some(member => (member as javascript.NodeProject).package?.file.changed);
     const changes = resolveWorkspaceDeps(this.root);
     if (changes.length > 0) {
       this.root.logger.info(`workspace dependency versions resolved: ${changes.join(', ')}`);
+    }
+    if (membersChanged || changes.length > 0) {
       (this.root.package as any).installDependencies();
     }
   }

@@ -5,8 +5,12 @@
 export const VERSIONS = {
   /** The one aws-cdk-lib copy in the workspace (devDependency of libraries, dependency of the app). */
   awsCdkLib: '2.276.0',
-  /** The peer floor the libraries declare, so consumers on older 2.x minors can install them. */
-  awsCdkLibPeerFloor: '2.200.0',
+  /**
+   * The peer floor the libraries declare: the oldest aws-cdk-lib with
+   * `Validations.of(...).acknowledge`, which every layer uses for its cdk-nag
+   * acknowledgements (cdk-nag 3 declares the same floor).
+   */
+  awsCdkLibPeerFloor: '2.257.0',
   /** The aws-cdk CLI used by the sandbox app. */
   awsCdkCli: '2.1148.1',
   constructs: '10.8.1',
