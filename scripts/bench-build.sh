@@ -17,7 +17,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "== 1. cold build+test"
-$nx reset >/dev/null
+$nx reset >/dev/null 2>&1
 rm -rf packages/*/lib packages/*/.jsii packages/*/tsconfig.tsbuildinfo apps/*/lib apps/*/cdk.out
 start=$(now)
 $nx run-many -t build test --output-style=static >/tmp/bench-cold.log 2>&1
