@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 touched=${BENCH_TOUCH:-packages/storage/src/index.ts}
+logs=$(mktemp -d)
 synth_runs=${BENCH_SYNTH_RUNS:-3}
 nx="npx nx"
 now() { date +%s.%N; }
@@ -20,27 +21,27 @@ echo "== 1. cold build+test"
 $nx reset >/dev/null 2>&1
 rm -rf packages/*/lib packages/*/.jsii packages/*/tsconfig.tsbuildinfo apps/*/lib apps/*/cdk.out
 start=$(now)
-$nx run-many -t build test --output-style=static >/tmp/bench-cold.log 2>&1
+$nx run-many -t build test --output-style=static >$logs/bench-cold.log 2>&1
 cold=$(elapsed "$start" "$(now)")
 echo "cold build+test: ${cold}s"
 
 echo "== 2. cached no-op build+test"
 start=$(now)
-$nx run-many -t build test --output-style=static >/tmp/bench-cached.log 2>&1
+$nx run-many -t build test --output-style=static >$logs/bench-cached.log 2>&1
 cached=$(elapsed "$start" "$(now)")
-echo "cached build+test: ${cached}s ($(grep -o 'Nx read the output from the cache instead of running the command for [0-9]* out of [0-9]* tasks' /tmp/bench-cached.log || echo "see /tmp/bench-cached.log"))"
+echo "cached build+test: ${cached}s ($(grep -o 'Nx read the output from the cache instead of running the command for [0-9]* out of [0-9]* tasks' $logs/bench-cached.log || echo "see $logs/bench-cached.log"))"
 echo "cached / cold: $(ratio "$cached" "$cold")"
 
 echo "== 3. nx affected after a change to ${touched}"
-cp "$touched" /tmp/bench-touched.bak
-trap 'cp /tmp/bench-touched.bak "$touched"' EXIT
+cp "$touched" $logs/bench-touched.bak
+trap 'cp $logs/bench-touched.bak "$touched"' EXIT
 echo "// benchmark change" >> "$touched"
 echo "affected projects: $($nx show projects --affected --files="$touched" | sort | tr '\n' ' ')"
 start=$(now)
-$nx affected -t build test --files="$touched" --output-style=static >/tmp/bench-affected.log 2>&1
+$nx affected -t build test --files="$touched" --output-style=static >$logs/bench-affected.log 2>&1
 affected=$(elapsed "$start" "$(now)")
 echo "affected build+test: ${affected}s (ratio to cold: $(ratio "$affected" "$cold"))"
-cp /tmp/bench-touched.bak "$touched"
+cp $logs/bench-touched.bak "$touched"
 trap - EXIT
 # Put the cache back in step with the restored file.
 $nx affected -t build --files="$touched" --output-style=static >/dev/null 2>&1

@@ -29,7 +29,8 @@ export function summarizeAssembly(outdir: string): StackSummary[] {
       name,
       resources: Object.keys(template.Resources ?? {}).length,
       resourceTypes,
-      outputs: Object.keys(template.Outputs ?? {}),
+      // ExportsOutput* are the cross-stack references the CDK adds, not operator outputs.
+      outputs: Object.keys(template.Outputs ?? {}).filter(name => !name.startsWith('ExportsOutput')),
       dependencies: (artifact.dependencies ?? []).filter((dep: string) => !dep.endsWith('.assets')),
     });
   }
