@@ -149,6 +149,10 @@ export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
   orchestration.addStackDependency(pipeline);
 
   CostAllocationTags.apply(app, { project: config.project, environment: config.environment });
+  // Stack-level singletons (the DAG upload's Lambda function) sit outside the layer
+  // constructs, which tag themselves; the stack's own layer covers them.
+  CostAllocationTags.tagLayer(pipeline, 'workflow');
+  CostAllocationTags.tagLayer(orchestration, 'orchestration');
   for (const [key, value] of Object.entries(config.tags)) {
     Tags.of(app).add(key, value);
   }

@@ -45,14 +45,23 @@ test('MWAA lives in its own stack, after the pipeline and the data stacks', () =
 });
 
 test('every taggable resource carries the cost-allocation tags', () => {
+  let tagged = 0;
   for (const [, template] of templates()) {
     for (const [id, resource] of Object.entries<any>(template.toJSON().Resources ?? {})) {
       const tags = resource.Properties?.Tags;
+      if (tags && !Array.isArray(tags)) {
+        // MWAA takes its tags as a map.
+        expect({ id, keys: Object.keys(tags) }).toEqual({ id, keys: expect.arrayContaining(['Project', 'Environment', 'Layer', 'ManagedBy']) });
+        tagged++;
+        continue;
+      }
       if (!Array.isArray(tags)) continue;
+      tagged++;
       const keys = tags.map((tag: any) => tag.Key);
-      expect({ id, keys }).toEqual({ id, keys: expect.arrayContaining(['Project', 'Environment', 'ManagedBy', 'Owner']) });
+      expect({ id, keys }).toEqual({ id, keys: expect.arrayContaining(['Project', 'Environment', 'Layer', 'ManagedBy', 'Owner']) });
     }
   }
+  expect(tagged).toBeGreaterThan(30);
 });
 
 describe('configuration', () => {
