@@ -187,6 +187,11 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
             name: 'Build and test what the change affects',
             run: 'npx nx affected -t build test --base=origin/${{ github.base_ref }} --head=HEAD --output-style=stream',
           },
+          {
+            // The Python suites read the synthesized sandbox; its build is a cache hit when unaffected.
+            name: 'Python tests (cfn-lint, Airflow, moto, dbt)',
+            run: 'npx nx run @lakehouse-cdk/sandbox:build --output-style=stream && npx projen venv && .venv/bin/python -m pytest',
+          },
         ],
       },
     });
