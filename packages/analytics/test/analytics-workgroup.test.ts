@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AnalyticsWorkgroup, AnalyticsWorkgroupProps } from '../src';
+import { namedQuerySql } from '../src/private/named-query-sql';
 
 const LAKE = 'lakehouse-sandbox-data-lake';
 const KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
@@ -126,6 +127,23 @@ describe('props', () => {
     expect(workGroupProps(template).WorkGroupConfiguration.ResultConfiguration.OutputLocation).toBe('s3://results/athena-results/');
   });
 
+  test('an explicit RETAIN keeps the workgroup even when the app allows destroying data', () => {
+    const { template } = build({ removalPolicy: RemovalPolicy.RETAIN }, { '@lakehouse-cdk/core:removeDataOnDestroy': true });
+    template.hasResource('AWS::Athena::WorkGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    expect(workGroupProps(template).RecursiveDeleteOption).toBe(false);
+  });
+
+  test('queryableLayers and dataBucket left out: every layer of the results bucket is readable', () => {
+    const { template } = synth(stack => {
+      const workgroup = new AnalyticsWorkgroup(stack, 'A', { resultsBucket: lake(stack), databaseName: 'lake' });
+      workgroup.grantRunQueries(new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() }));
+    });
+    const reads = policyStatements(template).map(s => s.statement).filter(s => s.Action === 's3:GetObject');
+    expect(reads).toEqual([expect.objectContaining({
+      Resource: ['raw/*', 'processed/*', 'curated/*'].map(p => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${LAKE}/${p}`]] })),
+    })]);
+  });
+
   test('DESTROY applies, with recursive delete, only with the context flag', () => {
     const kept = build({ removalPolicy: RemovalPolicy.DESTROY });
     kept.template.hasResource('AWS::Athena::WorkGroup', { DeletionPolicy: 'Retain' });
@@ -228,6 +246,19 @@ describe('validation', () => {
   ];
   test.each(cases)('%s is a named validation error', (_name, props, prop, rule) => {
     expectValidationError(() => build(props), prop, rule);
+  });
+});
+
+describe('named query SQL', () => {
+  test('a placeholder without a value is a plain error naming the file and the placeholder', () => {
+    expect(() => namedQuerySql('create-iceberg-table.sql', { database: 'lake', table: 'events' }))
+      .toThrow('queries/create-iceberg-table.sql uses the placeholder ${location}, which has no value');
+  });
+
+  test('every placeholder is replaced, wherever it appears', () => {
+    const sql = namedQuerySql('time-travel-by-version.sql', { database: 'db_one', table: 'tbl_two', location: 's3://unused/' });
+    expect(sql).toContain('db_one.tbl_two');
+    expect(sql).not.toMatch(/\$\{/);
   });
 });
 

@@ -1,4 +1,4 @@
-import { DataLayer, Naming } from '@lakehouse-cdk/core';
+import { DataLayer, DataLayers, Naming } from '@lakehouse-cdk/core';
 import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -38,12 +38,13 @@ describe('defaults', () => {
     template.hasResourceProperties('AWS::Glue::Database', {
       CatalogId: '123456789012',
       DatabaseInput: {
-        Name: catalog.databaseName,
+        Name: Match.stringLikeRegexp('^test_catalog_[a-z0-9]{8}$'),
         Description: 'Lakehouse catalog: raw, processed and curated data layers',
         LocationUri: Match.absent(),
       },
     });
-    expect(catalog.databaseName).toMatch(/^test_catalog_[a-z0-9]+$/);
+    const [database] = Object.values(template.findResources('AWS::Glue::Database')) as any[];
+    expect(catalog.databaseName).toBe(database.Properties.DatabaseInput.Name);
   });
 
   test('one crawler per layer, each targeting exactly its own prefix', () => {
@@ -133,7 +134,6 @@ describe('defaults', () => {
     expect(byAction('kms:Decrypt').flatMap(s => asList(s.Resource))).toContain(DATA_KEY_ARN);
     const actions = new Set(statements.flatMap(s => asList(s.Action)));
     expect([...actions].sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'logs:AssociateKmsKey', 's3:GetObject', 's3:ListBucket']);
-    expect(stack).toBeDefined();
   });
 
   test('every resource carries the catalog Layer tag', () => {
@@ -142,6 +142,21 @@ describe('defaults', () => {
     for (const crawler of Object.values(template.findResources('AWS::Glue::Crawler')) as any[]) {
       expect(crawler.Properties.Tags).toEqual({ Layer: 'catalog' });
     }
+  });
+
+  test('without naming, CloudFormation names the role and the security configuration gets a unique name', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: Match.absent() });
+    template.hasResourceProperties('AWS::Glue::SecurityConfiguration', { Name: Match.stringLikeRegexp('^Test-Catalog-[A-Za-z0-9]{8}-crawler-security$') });
+    const [security] = Object.values(template.findResources('AWS::Glue::SecurityConfiguration')) as any[];
+    expect(catalog.securityConfigurationName).toBe(security.Properties.Name);
+  });
+
+  test('exposes the key, the role and the crawled prefixes of the defaults', () => {
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role'));
+    expect(stack.resolve(catalog.encryptionKey.keyArn)).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect(stack.resolve(catalog.crawlerRole.roleArn)).toEqual({ 'Fn::GetAtt': [roleId, 'Arn'] });
+    expect(DataLayers.ALL.map(layer => catalog.crawledPrefix(layer))).toEqual(['raw/', 'processed/', 'curated/']);
   });
 
   test('exposes the database and crawler ARNs', () => {
@@ -207,6 +222,17 @@ describe('props', () => {
     expect(list.Condition.StringLike['s3:prefix']).toEqual(['raw/events/', 'raw/events/*', 'processed/', 'processed/*', 'curated/', 'curated/*']);
   });
 
+  test('options that leave tablePrefix and schedule out keep their defaults', () => {
+    const { template } = build({ crawlerOptions: [{ layer: DataLayer.PROCESSED, prefix: 'processed/orders/' }, { layer: DataLayer.CURATED, prefix: 'curated/marts/' }] });
+    const processed = crawlerOf(template, '/processed/');
+    expect(processed.Targets).toEqual({ S3Targets: [{ Path: `s3://${BUCKET_NAME}/processed/orders/` }] });
+    expect(processed.TablePrefix).toBe('processed_');
+    expect(processed.Schedule).toBeUndefined();
+    const curated = crawlerOf(template, '/curated/');
+    expect(curated.TablePrefix).toBeUndefined();
+    expect(curated.Targets).toEqual({ IcebergTargets: [{ Paths: [`s3://${BUCKET_NAME}/curated/marts/`], MaximumTraversalDepth: 10 }] });
+  });
+
   test('schema change, recrawl and table level props reach the raw and processed crawlers', () => {
     const { template } = build({
       schemaUpdateBehavior: SchemaUpdateBehavior.LOG,
@@ -219,8 +245,14 @@ describe('props', () => {
     expect(raw.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
     expect(raw.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' });
     expect(JSON.parse(raw.Configuration).Grouping.TableLevelConfiguration).toBe(4);
+    const processed = crawlerOf(template, '/processed/');
+    expect(processed.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(processed.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' });
+    expect(JSON.parse(processed.Configuration).Grouping.TableLevelConfiguration).toBe(4);
     const curated = crawlerOf(template, '/curated/');
     expect(curated.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+    expect(curated.SchemaChangePolicy).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+    expect(JSON.parse(curated.Configuration)).toEqual({ Version: 1 });
     expect(curated.Targets.IcebergTargets[0].MaximumTraversalDepth).toBe(5);
   });
 
@@ -337,6 +369,8 @@ describe('validation', () => {
     ['table level not an integer', { tableLevel: 3.5 }, 'tableLevel', /table-level depth out of range/],
     ['table level shallower than a sub-prefix', { tableLevel: 3, crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/events/2024/' }] }, 'tableLevel', /table-level depth out of range/],
     ['iceberg depth out of range', { icebergTraversalDepth: 21 }, 'icebergTraversalDepth', /1 to 20/],
+    ['iceberg depth zero', { icebergTraversalDepth: 0 }, 'icebergTraversalDepth', /1 to 20/],
+    ['description too long', { databaseDescription: 'd'.repeat(2049) }, 'databaseDescription', /0 to 2048/],
     ['new folders only with schema updates', { recrawlBehavior: RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY }, 'recrawlBehavior', /LOG/],
   ];
   test.each(cases)('%s is a named validation error', (_name, props, prop, rule) => {

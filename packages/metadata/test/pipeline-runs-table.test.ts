@@ -52,6 +52,19 @@ describe('defaults', () => {
     expect(table.Properties.TableName).toBeUndefined();
     expect(table.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'Layer', Value: 'metadata' }]));
   });
+
+  test('the documented defaults, as Template assertions', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({
+        DeletionProtectionEnabled: true,
+        SSESpecification: { SSEEnabled: false },
+        TimeToLiveSpecification: Match.absent(),
+        TableName: Match.absent(),
+      }),
+    });
+  });
 });
 
 describe('constants and exposed values', () => {
@@ -64,20 +77,23 @@ describe('constants and exposed values', () => {
   });
 
   test('table, name, ARN and index name', () => {
-    const { stack } = synth(s => { new PipelineRunsTable(s, 'Runs'); });
+    const { stack, template } = synth(s => { new PipelineRunsTable(s, 'Runs'); });
     const runs = stack.node.findChild('Runs') as PipelineRunsTable;
     expect(runs.statusIndexName).toBe('status-start_time-index');
     expect(stack.resolve(runs.tableName)).toEqual({ Ref: expect.stringMatching(/^RunsTable/) });
     expect(stack.resolve(runs.tableArn)).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^RunsTable/), 'Arn'] });
-    expect(runs.table.tableArn).toBe(runs.tableArn);
+    const [tableId] = Object.keys(template.findResources('AWS::DynamoDB::Table'));
+    expect(stack.resolve(runs.table.tableName)).toEqual({ Ref: tableId });
+    expect(runs.encryptionKey).toBeUndefined();
   });
 });
 
 describe('props', () => {
-  test('encryptionKey gives customer-managed encryption', () => {
-    const template = synth(stack => {
-      new PipelineRunsTable(stack, 'Runs', { encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }) });
-    }).template;
+  test('encryptionKey gives customer-managed encryption, and is exposed', () => {
+    const { template, stack } = synth(s => {
+      new PipelineRunsTable(s, 'Runs', { encryptionKey: new kms.Key(s, 'Key', { enableKeyRotation: true }) });
+    });
+    expect((stack.node.findChild('Runs') as PipelineRunsTable).encryptionKey).toBe(stack.node.findChild('Key'));
     expect(tableResource(template).Properties.SSESpecification).toEqual({
       SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] } });
   });
@@ -91,10 +107,19 @@ describe('props', () => {
     });
   });
 
-  test('DESTROY without the flag keeps the table protected', () => {
-    const table = tableResource(tableTemplate({ removalPolicy: RemovalPolicy.DESTROY }));
+  test('DESTROY without the flag keeps the table protected and warns', () => {
+    const { template, stack } = synth(s => { new PipelineRunsTable(s, 'Runs', { removalPolicy: RemovalPolicy.DESTROY }); });
+    const table = tableResource(template);
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.Properties.DeletionProtectionEnabled).toBe(true);
+    const warnings = stack.node.findChild('Runs').node.metadata.filter(m => m.type === 'aws:cdk:warning').map(m => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining(`${DataRetention.REMOVE_DATA_ON_DESTROY}=true`)]);
+  });
+
+  test('DESTROY in effect with deletionProtection false is accepted', () => {
+    const table = tableResource(tableTemplate({ removalPolicy: RemovalPolicy.DESTROY, deletionProtection: false }, DESTROY_CONTEXT));
+    expect(table.DeletionPolicy).toBe('Delete');
+    expect(table.Properties.DeletionProtectionEnabled).toBe(false);
   });
 
   test('DESTROY with the flag deletes the table and turns deletion protection off', () => {
@@ -113,7 +138,7 @@ describe('props', () => {
     let error: unknown;
     try { tableTemplate(props, context); } catch (e) { error = e; }
     expect(Validate.isValidationError(error)).toBe(true);
-    expect((error as Error).message).toContain(prop);
+    expect((error as Error).message).toContain(`Test/Runs: ${prop} must`);
   });
 });
 

@@ -124,6 +124,13 @@ describe('MwaaEnvironment defaults', () => {
     });
     template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
+  test('without naming, CloudFormation names the execution role and the flow-log group', () => {
+    const role = template.findResources('AWS::IAM::Role')[executionRoleId(template)] as any;
+    expect(role.Properties).not.toHaveProperty('RoleName');
+    const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    expect(logGroups).toHaveLength(1);
+    expect(logGroups[0].Properties).not.toHaveProperty('LogGroupName');
+  });
   test('the default security group is left as is (no custom resource)', () => {
     expect(Object.keys(template.findResources('Custom::VpcRestrictDefaultSG'))).toHaveLength(0);
   });
@@ -312,6 +319,20 @@ describe('MwaaEnvironment bring-your-own VPC', () => {
     template.resourceCountIs('AWS::EC2::FlowLog', 0);
     template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0' });
     expect(environment.vpc.vpcId).toBe('vpc-0123456789abcdef0');
+  });
+
+  test('subnetSelection left out: the private subnets with egress, not the public or isolated ones', () => {
+    const { template } = synth(stack => {
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Mixed', {
+        vpcId: 'vpc-0123456789abcdef0',
+        availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+        publicSubnetIds: ['subnet-pub-a', 'subnet-pub-b'],
+        privateSubnetIds: ['subnet-priv-a', 'subnet-priv-b'],
+        isolatedSubnetIds: ['subnet-iso-a', 'subnet-iso-b'],
+      });
+      buildEnvironment(stack, { vpc });
+    });
+    expect(environmentProperties(template).NetworkConfiguration.SubnetIds).toEqual(['subnet-priv-a', 'subnet-priv-b']);
   });
 
   test('subnetSelection picks two of more subnets', () => {

@@ -99,6 +99,35 @@ describe('defaults', () => {
     });
   });
 
+  test('without naming, CloudFormation names both buckets', () => {
+    for (const prefix of ['StorageBucket', 'StorageAccessLogsBucket']) {
+      expect(bucketByPrefix(template, prefix).Properties.BucketName).toBeUndefined();
+    }
+  });
+
+  test('the documented lifecycle defaults, as one Template assertion on the data-lake bucket', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'data-lake/' }),
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Id: 'raw-tiering', Prefix: 'raw/', Status: 'Enabled', Transitions: [
+            { StorageClass: 'STANDARD_IA', TransitionInDays: 30 }, { StorageClass: 'GLACIER_IR', TransitionInDays: 90 }] }),
+          Match.objectLike({ Id: 'processed-tiering', Prefix: 'processed/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 90 }] }),
+          Match.objectLike({ Id: 'curated-tiering', Prefix: 'curated/', Transitions: [{ StorageClass: 'STANDARD_IA', TransitionInDays: 180 }] }),
+          Match.objectLike({ Id: 'query-results-expiry', Prefix: 'athena-results/', ExpirationInDays: 30 }),
+          Match.objectLike({
+            Id: 'noncurrent-versions-and-incomplete-uploads',
+            NoncurrentVersionTransitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 30 }],
+            NoncurrentVersionExpiration: { NoncurrentDays: 365 },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Id: 'access-logs-expiry', ExpirationInDays: 90 })]) },
+    });
+  });
+
   test('no auto-delete custom resource while data is retained', () => {
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
   });
@@ -122,6 +151,8 @@ describe('exposed values', () => {
     expect(storage.queryResultsPrefix).toBe('athena-results/');
     expect(stack.resolve(storage.queryResultsUri)).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: expect.stringMatching(/^StorageBucket/) }, '/athena-results/']] });
     expect(storage.encryptionKey).toBe(storage.bucket.encryptionKey);
+    expect(storage.encryptionKey).toBe(storage.node.findChild('Key'));
+    expect(storage.accessLogsBucket).toBe(storage.node.findChild('AccessLogsBucket'));
   });
 });
 
@@ -180,8 +211,39 @@ describe('props', () => {
     const { template, stack } = synth(s => { new DataLakeStorage(s, 'Storage', { removalPolicy: RemovalPolicy.DESTROY }); });
     expect(bucketByPrefix(template, 'StorageBucket').DeletionPolicy).toBe('Retain');
     template.resourceCountIs('Custom::S3AutoDeleteObjects', 0);
-    const warnings = stack.node.findChild('Storage').node.metadata.filter(m => m.type === 'aws:cdk:warning');
-    expect(warnings.length).toBeGreaterThan(0);
+    const warnings = stack.node.findChild('Storage').node.metadata.filter(m => m.type === 'aws:cdk:warning').map(m => String(m.data));
+    expect(warnings).toEqual([expect.stringContaining(`${DataRetention.REMOVE_DATA_ON_DESTROY}=true`)]);
+  });
+
+  test('explicit RETAIN keeps the data without a warning, even with the context flag', () => {
+    const { template, stack } = synth(s => { new DataLakeStorage(s, 'Storage', { removalPolicy: RemovalPolicy.RETAIN }); }, DESTROY_CONTEXT);
+    expect(bucketByPrefix(template, 'StorageBucket').DeletionPolicy).toBe('Retain');
+    expect(bucketByPrefix(template, 'StorageAccessLogsBucket').DeletionPolicy).toBe('Retain');
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    expect(stack.node.findChild('Storage').node.metadata.filter(m => m.type === 'aws:cdk:warning')).toEqual([]);
+  });
+
+  test('accessLogsRetention is ignored (not even validated) when an access-logs bucket is brought', () => {
+    const template = synth(s => {
+      const logs = s3.Bucket.fromBucketName(s, 'SharedLogs', 'team-access-logs');
+      new DataLakeStorage(s, 'Storage', { accessLogsBucket: logs, accessLogsRetention: Duration.hours(5) });
+    }).template;
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: { DestinationBucketName: 'team-access-logs', LogFilePrefix: 'data-lake/' },
+      LifecycleConfiguration: { Rules: Match.not(Match.arrayWith([Match.objectLike({ Id: 'access-logs-expiry' })])) },
+    });
+  });
+
+  test('a brought-in access-logs bucket and key are the exposed ones', () => {
+    const { stack } = synth(s => {
+      const key = new kms.Key(s, 'TeamKey', { enableKeyRotation: true });
+      const logs = s3.Bucket.fromBucketName(s, 'SharedLogs', 'team-access-logs');
+      new DataLakeStorage(s, 'Storage', { encryptionKey: key, accessLogsBucket: logs });
+    });
+    const storage = stack.node.findChild('Storage') as DataLakeStorage;
+    expect(storage.accessLogsBucket).toBe(stack.node.findChild('SharedLogs'));
+    expect(storage.encryptionKey).toBe(stack.node.findChild('TeamKey'));
   });
 
   test('DESTROY with the context flag deletes buckets and key, emptying the buckets first', () => {

@@ -157,6 +157,13 @@ describe('the definition', () => {
     expect(transformation.ResultPath).toBe('$.transformation');
   });
 
+  test('without resultsBucket and catalogDatabaseName the query sets no result location and no database', () => {
+    const parameters = defaults.definition.States.RunDbtTransformations.Parameters;
+    // aws-cdk-lib renders an empty ResultConfiguration; the workgroup's enforced location then applies.
+    expect(parameters.ResultConfiguration ?? {}).toEqual({});
+    expect(parameters).not.toHaveProperty('QueryExecutionContext');
+  });
+
   test('the default pipeline name is lakehouse-pipeline', () => {
     expect(defaults.definition.States.ApplyDefaultPipelineName).toMatchObject({ Result: 'lakehouse-pipeline', ResultPath: '$.pipeline_name' });
     expect(defaults.pipeline.pipelineName).toBe('lakehouse-pipeline');
@@ -221,7 +228,17 @@ describe('operations defaults', () => {
 
   test('no names without a naming convention, except the log group', () => {
     defaults.template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: Match.absent() });
-    defaults.template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: Match.absent() });
+    const alarms = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) expect(alarm.Properties).not.toHaveProperty('AlarmName');
+  });
+
+  test('without naming the log group is /aws/vendedlogs/states/<unique id of the construct>, and the key policy names it', () => {
+    const logGroupName = (Object.values(defaults.template.findResources('AWS::Logs::LogGroup'))[0] as any).Properties.LogGroupName;
+    expect(logGroupName).toMatch(/^\/aws\/vendedlogs\/states\/TestPipeline[0-9A-F]{8}$/);
+    const key = Object.values(defaults.template.findResources('AWS::KMS::Key'))[0] as any;
+    const logsStatement = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForPipelineLogs');
+    expect(JSON.stringify(logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'])).toContain(`:log-group:${logGroupName}`);
   });
 });
 
@@ -265,11 +282,18 @@ describe('props', () => {
     }
   });
 
-  test('encryptionKey replaces the created key', () => {
-    const { template, pipeline } = synthPipeline(stack => ({ encryptionKey: new kms.Key(stack, 'OwnKey', { enableKeyRotation: true }) }));
+  test('encryptionKey replaces the created key, and its policy lets CloudWatch Logs use it for this log group', () => {
+    let ownKey: kms.Key | undefined;
+    const { template, pipeline } = synthPipeline(stack => {
+      ownKey = new kms.Key(stack, 'OwnKey', { enableKeyRotation: true });
+      return { encryptionKey: ownKey };
+    });
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OwnKey'), 'Arn'] } });
-    expect(pipeline.logEncryptionKey).toBeDefined();
+    expect(pipeline.logEncryptionKey).toBe(ownKey);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForPipelineLogs', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+    });
   });
 
   test('removalPolicy DESTROY is honoured only with the context flag', () => {
@@ -279,6 +303,13 @@ describe('props', () => {
     destroyed.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
     const kept = synth(stack => new LakehousePipeline(stack, 'P', { ...requiredProps(stack), removalPolicy: RemovalPolicy.DESTROY }));
     kept.template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Retain' });
+    kept.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+  });
+
+  test('resultsPrefix left out: the query writes under athena-results/ of the results bucket', () => {
+    const { definition } = synthPipeline(withResultsBucket);
+    expect(definition.States.RunDbtTransformations.Parameters.ResultConfiguration)
+      .toEqual({ OutputLocation: 's3://lakehouse-sandbox-data-lake/athena-results/' });
   });
 
   test('results bucket, prefix, key and catalog database shape the query and its grants', () => {
@@ -315,6 +346,13 @@ describe('props', () => {
     expect(transformation.Resource).toBe('arn:aws:states:::aws-sdk:codebuild:startBuild');
     expect(transformation.Retry[0].ErrorEquals).toEqual(['CodeBuild.CodeBuildException']);
     expect(transformation.Catch[0].Next).toBe('RecordPipelineFailure');
+  });
+
+  test('TransformationStep.athenaQuery defaults: SELECT 1, and the pipeline workgroup', () => {
+    const ownQuery = synthPipeline(() => ({ transformationStep: TransformationStep.athenaQuery({ queryString: 'SELECT 2' }) })).definition;
+    expect(ownQuery.States.RunDbtTransformations.Parameters).toMatchObject({ QueryString: 'SELECT 2', WorkGroup: WORKGROUP });
+    const ownWorkGroup = synthPipeline(() => ({ transformationStep: TransformationStep.athenaQuery({ workGroup: 'transformations' }) })).definition;
+    expect(ownWorkGroup.States.RunDbtTransformations.Parameters).toMatchObject({ QueryString: 'SELECT 1', WorkGroup: 'transformations' });
   });
 
   test('TransformationStep.athenaQuery takes its own query and workgroup', () => {
@@ -387,7 +425,6 @@ describe('IAM', () => {
       role = new iam.Role(stack, 'Airflow', { assumedBy: new iam.ServicePrincipal('airflow.amazonaws.com') });
       pipeline.grantStartAndWatch(role);
     });
-    expect(role).toBeDefined();
     const grants = policyStatements(template).filter(s => s.policy.startsWith('AirflowDefaultPolicy')).map(s => s.statement);
     expect(grants).toEqual([
       expect.objectContaining({ Action: 'states:StartExecution', Resource: { Ref: expect.stringMatching(/^PipelineStateMachine/) } }),
