@@ -12,7 +12,10 @@ export interface AnalyticsWorkgroupProps {
   /** The bucket that holds the query results (the data-lake bucket, in the lakehouse). */
   readonly resultsBucket: s3.IBucket;
   /**
-   * Key prefix of the query results in `resultsBucket`, ending with `/`.
+   * Key prefix of the query results in `resultsBucket`: a relative S3 key
+   * prefix (`Validate.keyPrefix`): segments of letters, digits and
+   * `!_.'()=-` each followed by `/`, no wildcard, no `.` or `..` segment,
+   * 2 to 512 characters.
    * The workgroup never expires results: the bucket's lifecycle rule on this
    * prefix does.
    * @default 'athena-results/'
@@ -122,11 +125,7 @@ export class AnalyticsWorkgroup extends Construct {
     this.dataBucket = props.dataBucket ?? props.resultsBucket;
     this.encryptionKey = props.encryptionKey;
     this.resultsPrefix = props.resultsPrefix ?? DEFAULT_RESULTS_PREFIX;
-    Validate.matches('resultsPrefix', this.resultsPrefix, "(?:[A-Za-z0-9!_.'()=-]+/)+",
-      "must be an S3 key prefix of letters, digits and !_.'()=- ending with / (no leading /, no wildcards)", this);
-    if (this.resultsPrefix.split('/').some(segment => segment === '.' || segment === '..')) {
-      Validate.fail('resultsPrefix', JSON.stringify(this.resultsPrefix), 'must not contain . or .. segments', this);
-    }
+    Validate.keyPrefix('resultsPrefix', this.resultsPrefix, this);
     const cutoff = props.bytesScannedCutoffPerQuery ?? DEFAULT_BYTES_SCANNED_CUTOFF;
     Validate.integerAtLeast('bytesScannedCutoffPerQuery', cutoff, MIN_BYTES_SCANNED_CUTOFF, 'bytes', "Athena's minimum is 10 MB", this);
 

@@ -234,9 +234,10 @@ describe('validation', () => {
   const cases: Array<[string, Partial<AnalyticsWorkgroupProps>, string, RegExp]> = [
     ['cutoff under 10 MB', { bytesScannedCutoffPerQuery: 10485759 }, 'bytesScannedCutoffPerQuery', /at least 10485760 bytes/],
     ['fractional cutoff', { bytesScannedCutoffPerQuery: 20000000.5 }, 'bytesScannedCutoffPerQuery', /whole number/],
-    ['results prefix without trailing slash', { resultsPrefix: 'athena-results' }, 'resultsPrefix', /ending with \//],
-    ['results prefix with leading slash', { resultsPrefix: '/athena-results/' }, 'resultsPrefix', /no leading/],
-    ['results prefix climbing out', { resultsPrefix: 'athena/../raw/' }, 'resultsPrefix', /\.\./],
+    ['results prefix without trailing slash', { resultsPrefix: 'athena-results' }, 'resultsPrefix', /each followed by "\/".*; got "athena-results"/],
+    ['results prefix with leading slash', { resultsPrefix: '/athena-results/' }, 'resultsPrefix', /no leading "\/".*; got "\/athena-results\/"/],
+    ['results prefix climbing out', { resultsPrefix: 'athena/../raw/' }, 'resultsPrefix', /no "\." or "\.\." segment.*; got "athena\/\.\.\/raw\/"/],
+    ['results prefix with a wildcard', { resultsPrefix: 'a*/' }, 'resultsPrefix', /no wildcard such as "\*".*; got "a\*\/"/],
     ['invalid database name', { databaseName: 'Lake-House' }, 'databaseName', /lowercase/],
     ['database name starting with a digit', { databaseName: '1lake' }, 'databaseName', /not starting with a digit/],
     ['invalid table name', { icebergTableName: 'events;drop' }, 'icebergTableName', /lowercase/],

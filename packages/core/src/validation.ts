@@ -116,6 +116,35 @@ export class Validate {
   }
 
   /**
+   * Throws unless `value` is a relative S3 key prefix: one or more segments
+   * of letters, digits and `!_.'()=-`, each followed by `/`, with no leading
+   * `/`, no wildcard, no `.` or `..` segment, and 2 to 512 characters.
+   *
+   * IAM reads `*` and `?` in an object ARN as wildcards, so a prefix holding
+   * one would widen every grant built from it; and `.`/`..` segments are
+   * taken literally by S3 but read as path steps by tools that show or copy
+   * the location.
+   */
+  public static keyPrefix(prop: string, value: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!isKeyPrefix(value)) {
+      throw new ValidationError(prop, JSON.stringify(value), KEY_PREFIX_RULE, scope);
+    }
+  }
+
+  /**
+   * Throws unless `value` is a lakehouse pipeline name: the `pipeline_name`
+   * of a run and the partition key of its run record: 1 to 128 letters,
+   * digits, `_`, `.` and `-`.
+   */
+  public static pipelineName(prop: string, value: string, scope?: IConstruct): void {
+    if (Token.isUnresolved(value)) return;
+    if (!PIPELINE_NAME_PATTERN.test(value)) {
+      throw new ValidationError(prop, JSON.stringify(value), PIPELINE_NAME_RULE, scope);
+    }
+  }
+
+  /**
    * Throws unless `expression` is a six-field `cron(...)` schedule, as Glue
    * crawlers and EventBridge accept: minutes, hours, day-of-month, month,
    * day-of-week, year, with `?` in exactly one of the two day fields.
@@ -127,6 +156,27 @@ export class Validate {
       throw new ValidationError(prop, JSON.stringify(expression), `must be a six-field cron(...) expression: ${problem}`, scope);
     }
   }
+}
+
+// The `pipeline_name` of a run is the partition key of its run record and
+// the name the orchestrator passes to the pipeline; one rule so the layers agree.
+const PIPELINE_NAME_MAX_LENGTH = 128;
+const PIPELINE_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_.-]{1,${PIPELINE_NAME_MAX_LENGTH}}$`, 'u');
+const PIPELINE_NAME_RULE = `must be 1 to ${PIPELINE_NAME_MAX_LENGTH} letters, digits, "_", "." and "-" (a lakehouse pipeline name)`;
+
+const KEY_PREFIX_MIN_LENGTH = 2;
+// Well under S3's 1,024-byte key limit, leaving room for the object names
+// that services such as Athena append.
+const KEY_PREFIX_MAX_LENGTH = 512;
+const KEY_PREFIX_PATTERN = /^(?:[A-Za-z0-9!_.'()=-]+\/)+$/u;
+const KEY_PREFIX_RULE = `must be a relative S3 key prefix: segments of letters, digits and !_.'()=- each followed by "/", `
+  + `no leading "/", no wildcard such as "*", no "." or ".." segment, ${KEY_PREFIX_MIN_LENGTH} to ${KEY_PREFIX_MAX_LENGTH} characters`;
+
+function isKeyPrefix(value: string): boolean {
+  return value.length >= KEY_PREFIX_MIN_LENGTH
+    && value.length <= KEY_PREFIX_MAX_LENGTH
+    && KEY_PREFIX_PATTERN.test(value)
+    && !value.split('/').some(segment => segment === '.' || segment === '..');
 }
 
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; words?: string[] }> = [

@@ -105,6 +105,98 @@ describe('Validate', () => {
     expect(() => Validate.minMax('minWorkers', 5, 'maxWorkers', 3, stack)).toThrow('Airflow: maxWorkers must be at least minWorkers (5); got 3');
   });
 
+  describe('keyPrefix', () => {
+    test.each([
+      'athena-results/',
+      'a/',
+      'query-results/team/',
+      "tmp/athena_q/v=1/(x)!'.../",
+      'a.b/..c/',
+      'x'.repeat(511) + '/',
+    ])('accepts %s', prefix => {
+      expect(() => Validate.keyPrefix('resultsPrefix', prefix)).not.toThrow();
+    });
+
+    test.each([
+      ['a*/', 'a wildcard'],
+      ['a?/', 'a single-character wildcard'],
+      ['../', 'a parent segment'],
+      ['./x/', 'a current segment'],
+      ['a/../b/', 'a parent segment inside'],
+      ['a/./', 'a current segment at the end'],
+      ['/abs/', 'a leading slash'],
+      ['noslash', 'no trailing slash'],
+      ['a/b', 'a last segment without slash'],
+      ['a//', 'an empty segment'],
+      ['/', 'only a slash'],
+      ['', 'nothing'],
+      ['has space/', 'a space'],
+      ['ünï/', 'non-ASCII letters'],
+      ['x'.repeat(512) + '/', '513 characters'],
+    ])('rejects %j (%s) with the named error', prefix => {
+      const stack = new Stack(undefined, 'Lake');
+      let caught: unknown;
+      try {
+        Validate.keyPrefix('resultsPrefix', prefix, stack);
+      } catch (error) {
+        caught = error;
+      }
+      expect(Validate.isValidationError(caught)).toBe(true);
+      expect((caught as Error).message).toBe(`Lake: resultsPrefix must be a relative S3 key prefix: segments of letters, digits and !_.'()=- each followed by "/", `
+        + `no leading "/", no wildcard such as "*", no "." or ".." segment, 2 to 512 characters; got ${JSON.stringify(prefix)}`);
+    });
+
+    test('an unresolved token is skipped', () => {
+      expect(() => Validate.keyPrefix('resultsPrefix', Token.asString({ Ref: 'Prefix' }))).not.toThrow();
+    });
+
+    const segmentCharacter = fc.constantFrom(...'abcXYZ019!_.\'()=-'.split(''));
+    const segment = fc.string({ unit: segmentCharacter, minLength: 1, maxLength: 12 })
+      .filter(text => text !== '.' && text !== '..');
+    const validPrefix = fc.array(segment, { minLength: 1, maxLength: 6 }).map(segments => segments.map(text => `${text}/`).join(''));
+
+    test('any generated prefix is accepted, and any mutation of it is rejected', () => {
+      const mutation = fc.oneof(
+        fc.constant((prefix: string) => `/${prefix}`),
+        fc.constant((prefix: string) => prefix.slice(0, -1)),
+        fc.constant((prefix: string) => `${prefix}*/`),
+        fc.constant((prefix: string) => `${prefix.slice(0, -1)}*/`),
+        fc.constant((prefix: string) => `${prefix}../`),
+        fc.constant((prefix: string) => `./${prefix}`),
+        fc.constant((prefix: string) => `${prefix}/`),
+        fc.constant((prefix: string) => `${prefix}a b/`),
+        fc.constant((prefix: string) => prefix + 'y'.repeat(512) + '/'),
+      );
+      fc.assert(fc.property(validPrefix, mutation, (prefix, mutate) => {
+        expect(() => Validate.keyPrefix('prefix', prefix)).not.toThrow();
+        expect(() => Validate.keyPrefix('prefix', mutate(prefix))).toThrow(/^prefix must be a relative S3 key prefix/);
+      }), { numRuns: 300 });
+    });
+  });
+
+  describe('pipelineName', () => {
+    test.each(['lakehouse-pipeline', 'a', 'events_v2.daily', 'x'.repeat(128)])('accepts %s', name => {
+      expect(() => Validate.pipelineName('pipelineName', name)).not.toThrow();
+    });
+
+    test.each(['', 'has space', 'x'.repeat(129), 'events/daily', 'a*', 'naïve'])('rejects %j with the named error', name => {
+      const stack = new Stack(undefined, 'Airflow');
+      let caught: unknown;
+      try {
+        Validate.pipelineName('pipelineName', name, stack);
+      } catch (error) {
+        caught = error;
+      }
+      expect(Validate.isValidationError(caught)).toBe(true);
+      expect((caught as Error).message)
+        .toBe(`Airflow: pipelineName must be 1 to 128 letters, digits, "_", "." and "-" (a lakehouse pipeline name); got ${JSON.stringify(name)}`);
+    });
+
+    test('an unresolved token is skipped', () => {
+      expect(() => Validate.pipelineName('pipelineName', Token.asString({ Ref: 'Name' }))).not.toThrow();
+    });
+  });
+
   describe('cronExpression', () => {
     test.each([
       'cron(0 2 * * ? *)',

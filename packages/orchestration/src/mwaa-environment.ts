@@ -48,7 +48,9 @@ export interface MwaaEnvironmentProps {
 
   /**
    * The pipeline name the DAG passes to the state machine, set in the
-   * Airflow option `lakehouse.pipeline_name`.
+   * Airflow option `lakehouse.pipeline_name`: 1 to 128 letters, digits,
+   * `_`, `.` and `-`, the rule the pipeline applies to its own
+   * `pipelineName` (`Validate.pipelineName`).
    * @default 'lakehouse'
    */
   readonly pipelineName?: string;
@@ -305,7 +307,7 @@ export class MwaaEnvironment extends Construct {
     Validate.oneOf('webserverAccess', v.webserverAccess, Object.values(WebserverAccess), this);
     Validate.matches('weeklyMaintenanceWindowStart', v.maintenanceWindow, MAINTENANCE_WINDOW_PATTERN,
       'must be DAY:HH:MM in UTC with DAY one of MON..SUN and MM 00 or 30 (MWAA maintenance windows start on the half hour)', this);
-    Validate.length('pipelineName', v.pipelineName, 1, 255, this);
+    Validate.pipelineName('pipelineName', v.pipelineName, this);
 
     if (v.micro) {
       // mw1.micro runs one combined scheduler and worker and does not autoscale.

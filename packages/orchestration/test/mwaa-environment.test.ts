@@ -518,8 +518,18 @@ describe('MwaaEnvironment validation', () => {
     ['requirementsPath', { requirementsPath: path.join(DAGS_PATH, 'missing.txt') }],
     ['requirementsPath', { requirementsPath: DAGS_PATH }],
     ['pipelineName', { pipelineName: '' }],
+    ['pipelineName', { pipelineName: 'daily events' }],
+    ['pipelineName', { pipelineName: 'p'.repeat(129) }],
   ])('%s is rejected: %j', (prop, props) => {
     expectValidationError(build(props), prop);
+  });
+
+  test('pipelineName follows the rule the pipeline applies to pipeline_name', () => {
+    expect(() => build({ pipelineName: 'p'.repeat(128) })()).not.toThrow();
+    const { message } = expectValidationError(build({ pipelineName: 'events/daily' }), 'pipelineName',
+      /must be 1 to 128 letters, digits, "_", "\." and "-" \(a lakehouse pipeline name\)/);
+    expect(message).toContain('Test/Airflow');
+    expect(message).toContain('; got "events/daily"');
   });
 
   test('the error names the construct path, the value and the rule', () => {

@@ -42,8 +42,10 @@ export interface LakehousePipelineProps {
   readonly resultsBucket?: s3.IBucket;
 
   /**
-   * The key prefix of the Athena query results in `resultsBucket`: no
-   * leading `/`, ending with `/`.
+   * The key prefix of the Athena query results in `resultsBucket`: a
+   * relative S3 key prefix (`Validate.keyPrefix`): segments of letters,
+   * digits and `!_.'()=-` each followed by `/`, no wildcard, no `.` or `..`
+   * segment, 2 to 512 characters.
    * @default 'athena-results/'
    */
   readonly resultsPrefix?: string;
@@ -69,7 +71,8 @@ export interface LakehousePipelineProps {
 
   /**
    * The `pipeline_name` of a run whose input does not give one: the partition
-   * key of its run record. Letters, digits, `_`, `.` and `-`, up to 128.
+   * key of its run record. 1 to 128 letters, digits, `_`, `.` and `-`
+   * (`Validate.pipelineName`).
    * @default 'lakehouse-pipeline'
    */
   readonly pipelineName?: string;
@@ -270,8 +273,7 @@ export class LakehousePipeline extends Construct {
 
   private validate(props: LakehousePipelineProps, pipelineName: string, resultsPrefix: string,
     pollInterval: Duration, crawlerTimeout: Duration, timeout: Duration): number {
-    Validate.matches('pipelineName', pipelineName, '[A-Za-z0-9_.-]{1,128}',
-      'must be 1-128 letters, digits, "_", "." and "-"', this);
+    Validate.pipelineName('pipelineName', pipelineName, this);
     const crawlerRules = Naming.rulesFor(ResourceKind.GLUE_CRAWLER);
     for (const [prop, crawlerName] of [['rawCrawlerName', props.rawCrawlerName], ['curatedCrawlerName', props.curatedCrawlerName]]) {
       Validate.length(prop, crawlerName, crawlerRules.minLength, crawlerRules.maxLength, this);
@@ -287,9 +289,7 @@ export class LakehousePipeline extends Construct {
       Validate.matches('catalogDatabaseName', props.catalogDatabaseName, databaseRules.pattern,
         `must be a Glue database name (${databaseRules.description})`, this);
     }
-    Validate.length('resultsPrefix', resultsPrefix, 2, 1000, this);
-    Validate.matches('resultsPrefix', resultsPrefix, "([A-Za-z0-9!_.*'()=-]+/)+",
-      'must be S3 key segments of letters, digits and !_.*\'()=- each ending with "/", with no leading "/"', this);
+    Validate.keyPrefix('resultsPrefix', resultsPrefix, this);
 
     const pollSeconds = pollInterval.toSeconds({ integral: false });
     Validate.integerInRange('crawlerPollInterval (seconds)', pollSeconds, 1, MAX_POLL_INTERVAL_SECONDS, this);

@@ -120,7 +120,7 @@ const invalidCases: fc.Arbitrary<InvalidCase> = fc.oneof(
     .map((name): InvalidCase => ['rawCrawlerName', () => ({ rawCrawlerName: name })]),
   fc.constantFrom('', 'a b', 'a:b', 'a'.repeat(129))
     .map((name): InvalidCase => ['athenaWorkGroupName', () => ({ athenaWorkGroupName: name })]),
-  fc.constantFrom('/x/', 'x', 'a//', 'a b/')
+  fc.constantFrom('/x/', 'x', 'a//', 'a b/', 'a*/', '../', './x/', 'x/../y/')
     .map((prefix): InvalidCase => ['resultsPrefix', () => ({ resultsPrefix: prefix })]),
   fc.oneof(fc.integer({ min: 3601, max: 100_000 }).map(s => Duration.seconds(s)), fc.integer({ min: 1, max: 999 }).map(ms => Duration.millis(ms)))
     .map((interval): InvalidCase => ['crawlerPollInterval', () => ({ crawlerPollInterval: interval })]),

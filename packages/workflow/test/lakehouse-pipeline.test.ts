@@ -467,6 +467,29 @@ describe('validation', () => {
     expect(error.message).toContain(prop);
   });
 
+  test.each([
+    ['a*/', 'would grant s3:PutObject on every key starting with "a"'],
+    ['../', 'would point OutputLocation outside the bucket path'],
+    ['athena/./results/', 'holds a "." segment'],
+  ])('refuses resultsPrefix %j, which %s, with the named error', (prefix) => {
+    let error: any;
+    try {
+      synth(stack => new LakehousePipeline(stack, 'P', { ...requiredProps(stack), resultsBucket: new s3.Bucket(stack, 'Results'), resultsPrefix: prefix }));
+    } catch (e) {
+      error = e;
+    }
+    expect(error?.name).toBe('LakehouseValidationError');
+    expect(error.message).toContain(`P: resultsPrefix must be a relative S3 key prefix`);
+    expect(error.message).toMatch(/no wildcard such as "\*", no "\." or "\.\." segment/);
+    expect(error.message).toContain(`; got ${JSON.stringify(prefix)}`);
+  });
+
+  test('refuses a pipelineName longer than the 128 characters a run accepts', () => {
+    expect(build({ pipelineName: 'p'.repeat(128) })).not.toThrow();
+    expect(build({ pipelineName: 'p'.repeat(129) }))
+      .toThrow(/pipelineName must be 1 to 128 letters, digits, "_", "\." and "-" \(a lakehouse pipeline name\); got "p{129}"/);
+  });
+
   test('rejects a transformation step with another state id or no transient errors', () => {
     const pass = (id: string, transientErrors: string[]): ITransformationStep => ({
       bind: (scope: Construct) => ({
