@@ -38,7 +38,9 @@ export interface LayerCrawlerOptions {
   readonly layer: DataLayer;
   /**
    * The key prefix the crawler reads, inside the layer: `raw/events/`.
-   * It must lie within the layer's prefix.
+   * It must lie within the layer's prefix and end with `/`, so that the
+   * crawler and its role read that folder only (`raw/events` would also
+   * match `raw/events_old/`).
    * @default - the whole layer: `raw/`, `processed/` or `curated/`
    */
   readonly prefix?: string;
@@ -124,7 +126,8 @@ export interface LakehouseCatalogProps {
    * The folder depth, counted from the bucket (level 1), at which the raw
    * and processed crawlers make one table per folder. With 3, every folder
    * directly under `raw/` is a table: `raw/events/...` becomes `raw_events`.
-   * It must be from the depth of the crawled prefix to 10.
+   * It must be an integer from 1 to 10 whatever the crawled layers, and for
+   * raw and processed crawlers at least the depth of the crawled prefix.
    * @default 3
    */
   readonly tableLevel?: number;
@@ -135,9 +138,10 @@ export interface LakehouseCatalogProps {
    */
   readonly icebergTraversalDepth?: number;
   /**
-   * Keep or destroy the key this construct creates when the stack is
-   * deleted. DESTROY takes effect only when the app also sets the context
-   * `@lakehouse-cdk/core:removeDataOnDestroy`.
+   * Keep or destroy the Glue database (with the table definitions in it,
+   * among them the curated Iceberg tables dbt registered) and the key this
+   * construct creates when the stack is deleted. DESTROY takes effect only
+   * when the app also sets the context `@lakehouse-cdk/core:removeDataOnDestroy`.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -202,6 +206,8 @@ export class LakehouseCatalog extends Construct {
     const recrawlBehavior = props.recrawlBehavior ?? RecrawlBehavior.CRAWL_EVERYTHING;
     this.checkRecrawl(recrawlBehavior, updateBehavior, deleteBehavior);
     const tableLevel = props.tableLevel ?? DEFAULT_TABLE_LEVEL;
+    // Checked whatever the layers: a curated-only catalog ignores it, and a bad value must not wait to fail until a raw crawler is added.
+    Validate.integerInRange('tableLevel', tableLevel, 1, MAX_TABLE_LEVEL, this);
     const icebergDepth = props.icebergTraversalDepth ?? DEFAULT_ICEBERG_TRAVERSAL_DEPTH;
     Validate.integerInRange('icebergTraversalDepth', icebergDepth, 1, MAX_ICEBERG_TRAVERSAL_DEPTH, this);
 
@@ -219,12 +225,20 @@ export class LakehouseCatalog extends Construct {
     this.databaseArn = stack.formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
     this.tableArnPattern = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/*` });
 
+    if (props.removalPolicy !== undefined) {
+      // Neither a Glue database nor a KMS key can be snapshotted: CloudFormation refuses DeletionPolicy Snapshot on them.
+      Validate.oneOf('removalPolicy', props.removalPolicy, [RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE, RemovalPolicy.DESTROY], this);
+    }
+    // Asked once, so a refused DESTROY warns once for the database and the key.
+    const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
     const database = new glue.CfnDatabase(this, 'Database', {
       catalogId: stack.account,
       databaseInput: { name: this.databaseName, description, locationUri: props.locationUri },
     });
+    // Deleting the database deletes its tables, and the curated Iceberg tables are only registered here.
+    database.applyRemovalPolicy(removalPolicy);
 
-    this.encryptionKey = props.encryptionKey ?? this.createLogKey(props.removalPolicy);
+    this.encryptionKey = props.encryptionKey ?? this.createLogKey(removalPolicy);
     const role = new iam.Role(this, 'CrawlerRole', {
       roleName: props.naming?.name(ResourceKind.IAM_ROLE, 'catalog-crawler'),
       assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
@@ -390,12 +404,12 @@ export class LakehouseCatalog extends Construct {
     return policy;
   }
 
-  private createLogKey(removalPolicy: RemovalPolicy | undefined): kms.IKey {
+  private createLogKey(removalPolicy: RemovalPolicy): kms.IKey {
     const stack = Stack.of(this);
     const key = new kms.Key(this, 'CrawlerLogKey', {
       description: 'Encrypts the logs and output of the lakehouse catalog crawlers',
       enableKeyRotation: true,
-      removalPolicy: DataRetention.removalPolicy(this, removalPolicy),
+      removalPolicy,
     });
     // CloudWatch Logs encrypts the crawler log groups itself, so its service principal needs the key.
     key.addToResourcePolicy(new iam.PolicyStatement({
@@ -443,6 +457,8 @@ export class LakehouseCatalog extends Construct {
     if (requested === undefined) return DataLayers.prefix(layer);
     const prop = `crawlerOptions[${layer}].prefix`;
     Validate.matches(prop, requested, PREFIX_PATTERN, "must be an S3 key prefix of letters, digits and !_.'()=/- (no wildcards)", this);
+    // Without the closing slash, the target, the GetObject grant and the s3:prefix condition would reach sibling folders.
+    Validate.matches(prop, requested, '.*/', 'must end with / (raw/events would also read raw/events_old/)', this);
     const prefix = requested.replace(/^\/+/, '');
     if (!DataLayers.contains(layer, prefix) || prefix.split('/').includes('..')) {
       Validate.fail(prop, JSON.stringify(requested), `crawler prefix escapes its layer: it must lie within ${DataLayers.prefix(layer)} with no . or .. segments`, this);
@@ -453,7 +469,8 @@ export class LakehouseCatalog extends Construct {
   private checkTableLevel(tableLevel: number, prefix: string): void {
     // Level 1 is the bucket; each folder of the crawled prefix adds one.
     const prefixDepth = 1 + prefix.split('/').filter(segment => segment.length > 0).length;
-    if (!Number.isInteger(tableLevel) || tableLevel < prefixDepth || tableLevel > MAX_TABLE_LEVEL) {
+    // The range 1..MAX_TABLE_LEVEL is checked once in the constructor; here only the prefix depth is left.
+    if (tableLevel < prefixDepth) {
       Validate.fail('tableLevel', String(tableLevel),
         `table-level depth out of range: it must be an integer from ${prefixDepth} (the depth of ${prefix}) to ${MAX_TABLE_LEVEL}`, this);
     }

@@ -63,11 +63,16 @@ describe('P10: crawlers over generated layer sets and schedules', () => {
   test('each crawler targets its own prefix, the catalog database and a valid schedule; the role reads only crawled prefixes', () => {
     fc.assert(fc.property(validProps, props => {
       const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), ...props }));
-      const [databaseId] = Object.keys(template.findResources('AWS::Glue::Database'));
+      const databases = template.findResources('AWS::Glue::Database');
+      const [databaseId] = Object.keys(databases);
+      // The database holds the curated Iceberg tables' only registration: it outlives the stack.
+      expect(databases[databaseId]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       const crawlers = Object.values(template.findResources('AWS::Glue::Crawler')).map((c: any) => c.Properties);
       expect(crawlers).toHaveLength(props.layers!.length);
 
       const prefixes = props.layers!.map(layer => expectedPrefix(props, layer));
+      // Every crawled prefix is a whole folder, so the trailing wildcards below cannot reach a sibling folder.
+      for (const prefix of prefixes) expect(prefix.endsWith('/')).toBe(true);
       for (const layer of props.layers!) {
         const path = `s3://${BUCKET_NAME}/${expectedPrefix(props, layer)}`;
         const crawler = crawlers.find(c => JSON.stringify(c.Targets).includes(`"${path}"`));
@@ -129,8 +134,26 @@ const invalidProps: fc.Arbitrary<Mutation> = fc.oneof(
       prop: `crawlerOptions[${layer}].prefix`,
       rule: /crawler prefix escapes its layer/,
     })),
-  fc.oneof(fc.integer({ min: -5, max: 1 }), fc.integer({ min: 11, max: 100 }), fc.double({ min: 3.1, max: 9.9, noInteger: true }))
-    .map(tableLevel => ({ props: { tableLevel }, prop: 'tableLevel', rule: /table-level depth out of range/ })),
+  // Out of Glue's range whatever the layers, even when only the curated crawler (which ignores it) exists.
+  fc.tuple(
+    fc.oneof(fc.integer({ min: -5, max: 0 }), fc.integer({ min: 11, max: 100 }), fc.double({ min: 1.1, max: 9.9, noInteger: true })),
+    layerSet,
+  ).map(([tableLevel, layers]) => ({ props: { tableLevel, layers }, prop: 'tableLevel', rule: /must be an integer from 1 to 10/ })),
+  // In Glue's range but shallower than a loose-file crawler's prefix.
+  fc.tuple(fc.constantFrom(DataLayer.RAW, DataLayer.PROCESSED), fc.array(segment, { minLength: 1, maxLength: 3 }))
+    .chain(([layer, parts]) => fc.integer({ min: 1, max: 1 + parts.length }).map(tableLevel => ({
+      // Level 1 is the bucket, so `raw/a/b/` lies at depth 4.
+      props: { tableLevel, layers: [layer], crawlerOptions: [{ layer, prefix: `${DataLayers.prefix(layer)}${parts.join('/')}/` }] },
+      prop: 'tableLevel',
+      rule: /table-level depth out of range/,
+    }))),
+  // A prefix that is not a whole folder would let the crawler and its role read sibling folders.
+  fc.tuple(fc.constantFrom(...DataLayers.ALL), fc.array(segment, { minLength: 1, maxLength: 3 }))
+    .map(([layer, parts]) => ({
+      props: { crawlerOptions: [{ layer, prefix: `${DataLayers.prefix(layer)}${parts.join('/')}` }] },
+      prop: `crawlerOptions[${layer}].prefix`,
+      rule: /must end with \//,
+    })),
 );
 
 describe('invalid props', () => {

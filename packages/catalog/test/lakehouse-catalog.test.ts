@@ -1,7 +1,7 @@
 import { DataLayer, DataLayers, Naming } from '@lakehouse-cdk/core';
 import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -45,6 +45,10 @@ describe('defaults', () => {
     });
     const [database] = Object.values(template.findResources('AWS::Glue::Database')) as any[];
     expect(catalog.databaseName).toBe(database.Properties.DatabaseInput.Name);
+  });
+
+  test('the Glue database is retained when the stack is deleted or the database replaced', () => {
+    template.hasResource('AWS::Glue::Database', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
   test('one crawler per layer, each targeting exactly its own prefix', () => {
@@ -220,6 +224,13 @@ describe('props', () => {
     const statements = policyStatements(template).map(s => s.statement);
     const list = statements.find(s => asList(s.Action).includes('s3:ListBucket'));
     expect(list.Condition.StringLike['s3:prefix']).toEqual(['raw/events/', 'raw/events/*', 'processed/', 'processed/*', 'curated/', 'curated/*']);
+    const read = statements.find(s => asList(s.Action).includes('s3:GetObject'));
+    expect(asList(read.Resource)[0]).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/raw/events/*`]] });
+  });
+
+  test('a curated-only catalog accepts any table level from 1 to 10 (no crawler groups by it)', () => {
+    const { template } = build({ layers: [DataLayer.CURATED], tableLevel: 1 });
+    expect(JSON.parse(crawlerOf(template, '/curated/').Configuration)).toEqual({ Version: 1 });
   });
 
   test('options that leave tablePrefix and schedule out keep their defaults', () => {
@@ -301,11 +312,23 @@ describe('props', () => {
     expect(keyResources).not.toContain(DATA_KEY_ARN);
   });
 
-  test('removalPolicy DESTROY destroys the created key only with the context flag', () => {
+  test('removalPolicy DESTROY destroys the database and the created key only with the context flag', () => {
     const kept = build({ removalPolicy: RemovalPolicy.DESTROY });
     kept.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain' });
+    kept.template.hasResource('AWS::Glue::Database', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const warnings = Annotations.fromStack(kept.stack).findWarning('*', Match.stringLikeRegexp('removalPolicy DESTROY was requested'));
+    expect(warnings).toHaveLength(1);
     const destroyed = build({ removalPolicy: RemovalPolicy.DESTROY }, { '@lakehouse-cdk/core:removeDataOnDestroy': true });
     destroyed.template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+    destroyed.template.hasResource('AWS::Glue::Database', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+  });
+
+  test('removalPolicy also keeps the database when the key is brought', () => {
+    const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', {
+      bucket: existingBucket(stack), encryptionKey: existingKey(stack), removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+    }));
+    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.hasResource('AWS::Glue::Database', { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
   });
 });
 
@@ -363,11 +386,18 @@ describe('validation', () => {
     ['prefix in another layer', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'curated/marts/' }] }, 'crawlerOptions[raw].prefix', /crawler prefix escapes its layer/],
     ['prefix climbing out', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/../curated/' }] }, 'crawlerOptions[raw].prefix', /crawler prefix escapes its layer/],
     ['prefix with a wildcard', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/*' }] }, 'crawlerOptions[raw].prefix', /no wildcards/],
+    ['raw prefix without a trailing slash', { crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/events' }] }, 'crawlerOptions[raw].prefix', /must end with \//],
+    ['processed prefix without a trailing slash', { crawlerOptions: [{ layer: DataLayer.PROCESSED, prefix: 'processed/orders' }] }, 'crawlerOptions[processed].prefix', /must end with \//],
+    ['curated prefix without a trailing slash', { crawlerOptions: [{ layer: DataLayer.CURATED, prefix: 'curated/marts' }] }, 'crawlerOptions[curated].prefix', /must end with \//],
     ['bad table prefix', { crawlerOptions: [{ layer: DataLayer.RAW, tablePrefix: 'Raw-' }] }, 'crawlerOptions[raw].tablePrefix', /lowercase/],
-    ['table level too deep', { tableLevel: 11 }, 'tableLevel', /table-level depth out of range/],
+    ['table level too deep', { tableLevel: 11 }, 'tableLevel', /must be an integer from 1 to 10/],
     ['table level above the prefix', { tableLevel: 1 }, 'tableLevel', /table-level depth out of range/],
-    ['table level not an integer', { tableLevel: 3.5 }, 'tableLevel', /table-level depth out of range/],
+    ['table level not an integer', { tableLevel: 3.5 }, 'tableLevel', /must be an integer from 1 to 10/],
+    ['table level 0 with only the curated layer', { layers: [DataLayer.CURATED], tableLevel: 0 }, 'tableLevel', /must be an integer from 1 to 10/],
+    ['table level 99 with only the curated layer', { layers: [DataLayer.CURATED], tableLevel: 99 }, 'tableLevel', /must be an integer from 1 to 10/],
+    ['table level 2.5 with only the curated layer', { layers: [DataLayer.CURATED], tableLevel: 2.5 }, 'tableLevel', /must be an integer from 1 to 10/],
     ['table level shallower than a sub-prefix', { tableLevel: 3, crawlerOptions: [{ layer: DataLayer.RAW, prefix: 'raw/events/2024/' }] }, 'tableLevel', /table-level depth out of range/],
+    ['snapshot removal policy', { removalPolicy: RemovalPolicy.SNAPSHOT }, 'removalPolicy', /must be one of/],
     ['iceberg depth out of range', { icebergTraversalDepth: 21 }, 'icebergTraversalDepth', /1 to 20/],
     ['iceberg depth zero', { icebergTraversalDepth: 0 }, 'icebergTraversalDepth', /1 to 20/],
     ['description too long', { databaseDescription: 'd'.repeat(2049) }, 'databaseDescription', /0 to 2048/],
