@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { grantOnPrefix } from './private/grants';
-import { housekeepingRule, MAX_LIFECYCLE_DAYS } from './private/lifecycle';
+import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
 
 /** Properties of the lakehouse data-lake storage. */
@@ -34,8 +34,10 @@ export interface DataLakeStorageProps {
   readonly accessLogsRetention?: Duration;
 
   /**
-   * The key prefix for Athena query results: relative, ending with `/`, and
-   * outside the layer prefixes.
+   * The key prefix for Athena query results, outside the layer prefixes: a
+   * relative S3 key prefix (`Validate.keyPrefix`): segments of letters,
+   * digits and `!_.'()=-` each followed by `/`, no wildcard, no `.` or `..`
+   * segment, 2 to 512 characters.
    * @default 'athena-results/'
    */
   readonly queryResultsPrefix?: string;
@@ -121,9 +123,6 @@ const STANDARD_IA_MINIMUM_DAYS = 30;
 /** Noncurrent log versions are only a deleted log's shadow; keep them one day. */
 const NONCURRENT_LOG_EXPIRATION = Duration.days(1);
 
-const QUERY_RESULTS_PREFIX_PATTERN = "(?!/)(?!.*(?:^|/)\\.{1,2}/)(?:[a-zA-Z0-9!_.*'()-]+/)+";
-const QUERY_RESULTS_PREFIX_RULE = 'must be a relative S3 key prefix ending with "/" (letters, digits and !_.*\'()- in each segment, no "." or ".." segments)';
-
 /**
  * The lakehouse data lake: one KMS-encrypted, versioned bucket with the
  * `raw/`, `processed/` and `curated/` layer prefixes and a prefix for Athena
@@ -195,11 +194,7 @@ export class DataLakeStorage extends Construct {
           prefix: DataLayers.prefix(DataLayer.CURATED),
           transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: lifecycle.curatedInfrequentAccessAfter }],
         },
-        {
-          id: 'query-results-expiry',
-          prefix: queryResultsPrefix,
-          expiration: lifecycle.queryResultsRetention,
-        },
+        queryResultsRule(queryResultsPrefix, lifecycle.queryResultsRetention),
         housekeepingRule(lifecycle.noncurrentExpiration, {
           // Glacier IR keeps an overwritten version restorable in milliseconds at a fraction of Standard's price.
           storageClass: s3.StorageClass.GLACIER_INSTANT_RETRIEVAL,
@@ -334,8 +329,7 @@ export class DataLakeStorage extends Construct {
 }
 
 function validateQueryResultsPrefix(scope: Construct, prefix: string): void {
-  Validate.length('queryResultsPrefix', prefix, 2, 512, scope);
-  Validate.matches('queryResultsPrefix', prefix, QUERY_RESULTS_PREFIX_PATTERN, QUERY_RESULTS_PREFIX_RULE, scope);
+  Validate.keyPrefix('queryResultsPrefix', prefix, scope);
   for (const layer of DataLayers.ALL) {
     if (DataLayers.contains(layer, prefix)) {
       Validate.fail('queryResultsPrefix', JSON.stringify(prefix),

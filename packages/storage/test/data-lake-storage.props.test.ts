@@ -60,7 +60,7 @@ const invalidStorageProps = (): fc.Arbitrary<[string, DataLakeStorageProps]> => 
   fc.integer({ min: 1, max: 1000 }).filter(h => h % 24 !== 0).map(h => ['queryResultsRetention', { queryResultsRetention: Duration.hours(h) }] as [string, DataLakeStorageProps]),
   fc.constant(0).map(d => ['accessLogsRetention', { accessLogsRetention: Duration.days(d) }] as [string, DataLakeStorageProps]),
   fc.oneof(
-    fc.constantFrom('raw/', 'processed/x/', 'curated/athena/', '/athena/', 'athena', '', './', 'a//', 'a b/'),
+    fc.constantFrom('raw/', 'processed/x/', 'curated/athena/', '/athena/', 'athena', '', './', 'a//', 'a b/', 'a*/', '../', 'x/../y/'),
     fc.stringMatching(/^[a-z]{1,10}$/),
   ).map(p => ['queryResultsPrefix', { queryResultsPrefix: p }] as [string, DataLakeStorageProps]),
 );

@@ -271,8 +271,24 @@ describe('validation', () => {
     ['queryResultsPrefix', { queryResultsPrefix: 'raw/athena/' }],
     ['queryResultsPrefix', { queryResultsPrefix: 'curated/' }],
     ['queryResultsPrefix', { queryResultsPrefix: 'a/../b/' }],
+    ['queryResultsPrefix', { queryResultsPrefix: 'athena*/' }],
   ])('%s is rejected with a named error', (prop, props) => {
     expectValidationError(() => storageTemplate(props), prop);
+  });
+
+  test.each([
+    ['athena*/', /no wildcard such as "\*"/],
+    ['a/../b/', /no "\." or "\.\." segment/],
+    ['/athena-results/', /no leading "\/"/],
+  ])('queryResultsPrefix %j is refused by the shared key-prefix rule, naming the value', (prefix, rule) => {
+    const { message } = expectValidationError(() => storageTemplate({ queryResultsPrefix: prefix }), 'queryResultsPrefix', rule);
+    expect(message).toContain('Test/Storage: queryResultsPrefix must be a relative S3 key prefix');
+    expect(message).toContain(`; got ${JSON.stringify(prefix)}`);
+  });
+
+  test('a queryResultsPrefix inside a layer prefix is refused with the layer named', () => {
+    expectValidationError(() => storageTemplate({ queryResultsPrefix: 'raw/athena/' }), 'queryResultsPrefix',
+      /must not lie inside the raw\/ layer prefix.*; got "raw\/athena\/"/);
   });
 
   test('the error names the rule and the value', () => {

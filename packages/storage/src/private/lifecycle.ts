@@ -21,3 +21,25 @@ export function housekeepingRule(noncurrentExpiration: Duration, noncurrentTrans
     expiredObjectDeleteMarker: true,
   };
 }
+
+/**
+ * Days a query result is kept once it is noncurrent. The bucket is versioned,
+ * so an expired result only becomes a noncurrent version; without its own
+ * noncurrent expiry it would fall under the bucket-wide housekeeping rule,
+ * move to Glacier Instant Retrieval (billed for at least 90 days) and stay
+ * for a year. One day is the shortest S3 allows, and it is never later than
+ * the bucket-wide noncurrent transition (at least one day): when both are
+ * due on the same day S3 deletes rather than transitions, so a result never
+ * reaches Glacier Instant Retrieval.
+ */
+export const QUERY_RESULTS_NONCURRENT_EXPIRATION = Duration.days(1);
+
+/** The rule that makes Athena query results really disappear after `retention`. */
+export function queryResultsRule(prefix: string, retention: Duration): s3.LifecycleRule {
+  return {
+    id: 'query-results-expiry',
+    prefix,
+    expiration: retention,
+    noncurrentVersionExpiration: QUERY_RESULTS_NONCURRENT_EXPIRATION,
+  };
+}
