@@ -19,8 +19,9 @@ import requests
 from airflow.models import DagBag, TaskReschedule
 from airflow.utils.session import create_session
 from airflow.utils.state import DagRunState, TaskInstanceState
+from moto.server import ThreadedMotoServer
+from lakehouse_moto import create_runs_table
 
-moto_server = pytest.importorskip("moto.server")
 
 REGION = "us-east-1"
 ROLE_ARN = "arn:aws:iam::123456789012:role/lakehouse-pipeline"
@@ -71,7 +72,7 @@ def moto_endpoint():
     # DynamoDB task) through a client on localhost:$MOTO_PORT.
     previous_port = os.environ.get("MOTO_PORT")
     os.environ["MOTO_PORT"] = str(port)
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -102,18 +103,7 @@ def aws(moto_endpoint):
         )
 
     ddb = client("dynamodb")
-    ddb.create_table(
-        TableName=RUNS_TABLE,
-        KeySchema=[
-            {"AttributeName": "pipeline_name", "KeyType": "HASH"},
-            {"AttributeName": "execution_date", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pipeline_name", "AttributeType": "S"},
-            {"AttributeName": "execution_date", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_runs_table(ddb, RUNS_TABLE)
     sfn = client("stepfunctions")
     machines = {
         name: sfn.create_state_machine(name=name, definition=json.dumps(definition), roleArn=ROLE_ARN)[

@@ -29,6 +29,7 @@ from moto.glue.models import GlueBackend, glue_backends
 from moto.moto_api import state_manager
 
 import pipeline_definition as pd
+from lakehouse_moto import create_runs_table
 
 TABLE = "lakehouse-test-pipeline-runs"
 RAW_CRAWLER = "lakehouse-test-raw"
@@ -54,18 +55,7 @@ class Lakehouse:
         self.glue = boto3.client("glue", region_name=pd.REGION)
         self.athena = boto3.client("athena", region_name=pd.REGION)
         self.sfn = boto3.client("stepfunctions", region_name=pd.REGION)
-        self.ddb.create_table(
-            TableName=TABLE,
-            KeySchema=[
-                {"AttributeName": "pipeline_name", "KeyType": "HASH"},
-                {"AttributeName": "execution_date", "KeyType": "RANGE"},
-            ],
-            AttributeDefinitions=[
-                {"AttributeName": "pipeline_name", "AttributeType": "S"},
-                {"AttributeName": "execution_date", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_runs_table(self.ddb, TABLE)
         for name, layer in ((RAW_CRAWLER, "raw"), (CURATED_CRAWLER, "curated")):
             self.glue.create_crawler(
                 Name=name,
