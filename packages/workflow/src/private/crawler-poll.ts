@@ -92,30 +92,27 @@ export function crawlerRun(scope: Construct, options: CrawlerRunOptions): Crawle
     resultPath: statePath,
   });
 
-  const getState = new tasks.CallAwsService(scope, `Get${layerWord}CrawlerState`, {
-    comment: 'Reads only the crawler state: the whole response has timestamps and can be large',
-    service: 'glue',
-    action: 'getCrawler',
-    iamAction: 'glue:GetCrawler',
-    iamResources: [crawlerArn],
-    parameters: { Name: crawlerName },
-    resultSelector: { 'State.$': '$.Crawler.State' },
-    resultPath: `${statePath}.crawler`,
-  });
+  // Each read keeps one field: the whole GetCrawler response has timestamps and can be large.
+  const getCrawler = (id: string, selector: Record<string, string>, resultPath: string, comment?: string) =>
+    new tasks.CallAwsService(scope, id, {
+      comment,
+      service: 'glue',
+      action: 'getCrawler',
+      iamAction: 'glue:GetCrawler',
+      iamResources: [crawlerArn],
+      parameters: { Name: crawlerName },
+      resultSelector: selector,
+      resultPath,
+    });
+
+  const getState = getCrawler(`Get${layerWord}CrawlerState`, { 'State.$': '$.Crawler.State' }, `${statePath}.crawler`,
+    'Reads only the crawler state: the whole response has timestamps and can be large');
 
   // LastCrawl is absent until a crawler's first crawl ends, and ErrorMessage
   // exists only for failed crawls; a ResultSelector path that does not exist
   // fails the task. So the crawl's status is read only once the crawler is
   // READY again, when the crawl just waited for is the last crawl.
-  const getResult = new tasks.CallAwsService(scope, `Get${layerWord}CrawlResult`, {
-    service: 'glue',
-    action: 'getCrawler',
-    iamAction: 'glue:GetCrawler',
-    iamResources: [crawlerArn],
-    parameters: { Name: crawlerName },
-    resultSelector: { 'Status.$': '$.Crawler.LastCrawl.Status' },
-    resultPath: `${statePath}.last_crawl`,
-  });
+  const getResult = getCrawler(`Get${layerWord}CrawlResult`, { 'Status.$': '$.Crawler.LastCrawl.Status' }, `${statePath}.last_crawl`);
 
   const crawlFailed = new sfn.Pass(scope, `${layerWord}CrawlFailed`, {
     parameters: {
