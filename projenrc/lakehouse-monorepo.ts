@@ -139,10 +139,22 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       ],
     });
     this.addTask('local', {
-      description: 'Build the workspace, synthesize the sandbox and print a summary of its stacks',
+      description: 'Run the whole pipeline on this machine: build and synthesize the sandbox, then moto, Airflow and dbt on DuckDB',
+      steps: [
+        // Before the build, so a wrong Python fails in a second rather than after minutes.
+        { exec: 'bash scripts/check-python.sh' },
+        { exec: nx('run @lakehouse-cdk/sandbox:build') },
+        { spawn: venv.name },
+        // Arguments after `--` reach the runner: npx projen local -- --dates 2026-01-01,2026-01-02
+        { exec: '.venv/bin/python -m local', receiveArgs: true },
+      ],
+    });
+    this.addTask('bench:local', {
+      description: 'Measure the local run against dbt build alone on the same data',
       steps: [
         { exec: nx('run @lakehouse-cdk/sandbox:build') },
-        { exec: 'node apps/sandbox/lib/summary.js apps/sandbox/cdk.out' },
+        { spawn: venv.name },
+        { exec: '.venv/bin/python scripts/bench-local.py', receiveArgs: true },
       ],
     });
     this.addTask('affected', {

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/check-python.sh
 python=${PYTHON:-python3}
 stamp=.venv/.requirements.sha256
 
@@ -17,9 +18,29 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
   exit 0
 fi
 
-echo "venv: creating .venv from ${files[*]}"
+echo "venv: creating .venv with $("$python" --version) from ${files[*]}; the first install takes a few minutes"
 rm -rf .venv
 "$python" -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+log=.venv/pip-install.log
+.venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt >"$log" 2>&1 &
+pip_pid=$!
+trap 'kill "$pip_pid" 2>/dev/null' INT TERM
+# Quiet while it is quick; every 15 s, how far pip has got.
+started=$SECONDS
+next=15
+while kill -0 "$pip_pid" 2>/dev/null; do
+  sleep 1
+  if [ $((SECONDS - started)) -ge "$next" ]; then
+    collected=$(grep -c '^Collecting' "$log" || true)
+    last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
+    echo "venv: $((SECONDS - started)) s, $collected packages collected; ${last}"
+    next=$((next + 15))
+  fi
+done
+if ! wait "$pip_pid"; then
+  tail -n 30 "$log" >&2
+  echo "venv: pip install failed; the whole log is $log" >&2
+  exit 1
+fi
 echo "$hash" > "$stamp"
-echo "venv: ready"
+echo "venv: ready in $((SECONDS - started)) s ($(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}') packages)"
