@@ -51,6 +51,17 @@ class DataStack extends Stack {
       encryptionKey: this.storage.encryptionKey,
       // The pipeline starts the raw and curated crawlers; only processed runs on a schedule (R2.5).
       crawlerOptions: [{ layer: DataLayer.PROCESSED, schedule: config.processedCrawlerSchedule }],
+      // The raw tables the dbt staging models read, defined so that their SerDe skips malformed lines
+      // (ignore.malformed.json): the raw crawler then only adds their ingest_date partitions.
+      // Every column is a string: the OpenX JSON SerDe puts any JSON value, a nested object or array
+      // included, into a string column as its JSON text. Trino (the engine Athena v3 is built on) documents
+      // it for its OpenX reader: "VARCHAR ... Object: value is rendered back to JSON" (trinodb/trino,
+      // lib/trino-hive-formats/src/main/java/io/trino/hive/formats/line/openxjson/README.md); the original
+      // SerDe returns the parsed value's toString() (rcongiu/Hive-JSON-Serde, JsonStringJavaObjectInspector).
+      rawTables: [
+        { name: 'raw_events', folder: 'events/', columns: ['event_id', 'user_id', 'event_type', 'event_ts', 'properties'].map(name => ({ name, type: 'string' })) },
+        { name: 'raw_users', folder: 'users/', columns: ['user_id', 'email', 'country', 'signup_ts', 'updated_at'].map(name => ({ name, type: 'string' })) },
+      ],
     });
     this.analytics = new AnalyticsWorkgroup(this, 'Analytics', {
       naming,

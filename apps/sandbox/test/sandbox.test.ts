@@ -151,3 +151,39 @@ test('the AwsSolutions checks really run over the sandbox: an unsafe bucket fail
   expect(readValidationReport(probe.outdir).map(finding => `${finding.rule} ${finding.path}`))
     .toEqual(expect.arrayContaining(['AwsSolutions-S10 lakehouse-sandbox-data/UnsafeBucket/Resource']));
 });
+
+describe('raw tables the dbt staging models read', () => {
+  const expected: Record<string, { folder: string; columns: string[] }> = {
+    raw_events: { folder: 'events/', columns: ['event_id', 'user_id', 'event_type', 'event_ts', 'properties'] },
+    raw_users: { folder: 'users/', columns: ['user_id', 'email', 'country', 'signup_ts', 'updated_at'] },
+  };
+
+  test('are defined with the OpenX SerDe that skips malformed lines, string columns, a raw/ location and the ingest_date partition', () => {
+    const data = Template.fromStack(stacks.data);
+    const [bucketId] = Object.keys(data.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'lakehouse-sandbox-data-lake' } }));
+    expect(bucketId).toBeDefined();
+    const tables = Object.values(data.findResources('AWS::Glue::Table')) as any[];
+    expect(tables.map(t => t.Properties.TableInput.Name).sort()).toEqual(Object.keys(expected));
+    for (const table of tables) {
+      const input = table.Properties.TableInput;
+      const { folder, columns } = expected[input.Name];
+      expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(input.TableType).toBe('EXTERNAL_TABLE');
+      expect(input.StorageDescriptor.SerdeInfo).toEqual({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: { 'ignore.malformed.json': 'true' } });
+      expect(input.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, `/raw/${folder}`]] });
+      expect(input.StorageDescriptor.Columns).toEqual(columns.map(name => ({ Name: name, Type: 'string' })));
+      expect(input.PartitionKeys).toEqual([{ Name: 'ingest_date', Type: 'string' }]);
+    }
+  });
+
+  test('are what the raw crawler crawls: catalog targets with the schema-change policy Glue requires', () => {
+    const data = Template.fromStack(stacks.data);
+    const raw = data.findResources('AWS::Glue::Crawler', { Properties: { Name: 'lakehouse-sandbox-raw-crawler' } });
+    const [crawler] = Object.values(raw) as any[];
+    expect(crawler.Properties.Targets).toEqual({
+      CatalogTargets: [{ DatabaseName: { Ref: expect.stringMatching(/Database/) }, Tables: ['raw_events', 'raw_users'] }],
+    });
+    expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(JSON.parse(crawler.Properties.Configuration).CrawlerOutput).toEqual({ Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } });
+  });
+});
