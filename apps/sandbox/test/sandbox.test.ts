@@ -5,7 +5,7 @@ import { formatFindings, readValidationReport } from '@lakehouse-cdk/testing';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { loadSandboxConfig, SANDBOX_DEFAULTS } from '../src/config';
+import { loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
 import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
 import { formatSummary, summarizeAssembly } from '../src/summary';
 
@@ -83,6 +83,61 @@ describe('configuration', () => {
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:region': 'mars' } }), {})).toThrow(/lakehouse:region must be an AWS region/);
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:processedCrawlerSchedule': 'daily' } }), {})).toThrow(/lakehouse:processedCrawlerSchedule must be a six-field cron/);
     expect(() => buildSandbox(new App(), { ...SANDBOX_DEFAULTS, environment: 'Sandbox' })).toThrow(/environment must be lowercase/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:icebergMaintenanceDays': 'SUNDAY' } }), {})).toThrow(/lakehouse:icebergMaintenanceDays/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:dbtBytesScannedCutoff': '10GB' } }), {})).toThrow(/lakehouse:dbtBytesScannedCutoff/);
+  });
+
+  test('maintenance days and the job workgroups\' bounds come from context', () => {
+    const overridden = new App({ context: {
+      'lakehouse:icebergMaintenanceDays': 'mon, thu', 'lakehouse:dbtBytesScannedCutoff': '21474836480', 'lakehouse:maintenanceBytesScannedCutoff': 10485760,
+    } });
+    expect(loadSandboxConfig(overridden, {})).toMatchObject({
+      icebergMaintenanceDays: 'mon, thu', dbtBytesScannedCutoff: 21474836480, maintenanceBytesScannedCutoff: 10485760,
+    });
+    expect(maintenanceDays('mon, thu')).toEqual(['MON', 'THU']);
+    expect(maintenanceDays('never')).toEqual([]);
+  });
+});
+
+describe('the dbt job', () => {
+  test('the pipeline runs the repository\'s dbt_project in CodeBuild and waits for it', () => {
+    const pipeline = Template.fromStack(stacks.pipeline);
+    const [machine] = Object.values(pipeline.findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineName: 'lakehouse-sandbox-pipeline' },
+    })) as any[];
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    expect(definition).toContain(':states:::codebuild:startBuild.sync');
+    expect(definition).toContain('RunDbtTransformations');
+    expect(definition).toMatch(/LAKEHOUSE_ICEBERG_MAINTENANCE[^}]*SUN/);
+    pipeline.hasResourceProperties('AWS::CodeBuild::Project', {
+      Name: 'lakehouse-sandbox-dbt',
+      Source: Match.objectLike({ Type: 'S3' }),
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'LAKEHOUSE_DBT_TARGET', Type: 'PLAINTEXT', Value: 'athena' },
+          { Name: 'LAKEHOUSE_ATHENA_WORKGROUP', Type: 'PLAINTEXT', Value: 'lakehouse-sandbox-dbt' },
+          { Name: 'LAKEHOUSE_MAINTENANCE_WORKGROUP', Type: 'PLAINTEXT', Value: 'lakehouse-sandbox-maintenance' },
+        ]),
+      }),
+    });
+    const asset = JSON.parse(fs.readFileSync(path.join(app.outdir, `${stacks.pipeline.artifactId}.assets.json`), 'utf8'));
+    const sources = Object.values<any>(asset.files).map(file => file.source.path);
+    const projectAsset = sources.map(source => path.join(app.outdir, source)).find(folder => fs.existsSync(path.join(folder, 'dbt_project.yml')));
+    expect(projectAsset).toBeDefined();
+    expect(fs.existsSync(path.join(projectAsset!, 'scripts', 'lakehouse_dbt.py'))).toBe(true);
+    expect(fs.readFileSync(path.join(projectAsset!, 'requirements-athena.txt'), 'utf8')).toMatch(/^dbt-athena==/m);
+    expect(fs.existsSync(path.join(projectAsset!, 'target'))).toBe(false);
+  });
+
+  test('the dbt and maintenance workgroups have their own bytes-scanned bounds and no named queries', () => {
+    const pipeline = Template.fromStack(stacks.pipeline);
+    for (const name of ['lakehouse-sandbox-dbt', 'lakehouse-sandbox-maintenance']) {
+      pipeline.hasResourceProperties('AWS::Athena::WorkGroup', {
+        Name: name,
+        WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: SANDBOX_DEFAULTS.dbtBytesScannedCutoff, EnforceWorkGroupConfiguration: true }),
+      });
+    }
+    pipeline.resourceCountIs('AWS::Athena::NamedQuery', 0);
   });
 });
 

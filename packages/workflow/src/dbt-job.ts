@@ -325,9 +325,9 @@ export class DbtJob extends Construct {
       })),
       {
         resource: stack.formatArn({
-          service: 'logs', resource: 'log-group', resourceName: `${this.logGroup.logGroupName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${this.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
-        reason: 'CodeBuild writes a new log stream per build into the job\'s own log group',
+        reason: 'aws-cdk-lib lets every CodeBuild project write new log streams (one per build) into the log group named after it',
       },
       {
         resource: stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${this.projectName}-*` }),
@@ -337,6 +337,9 @@ export class DbtJob extends Construct {
     // The asset grant (aws-cdk-lib's bucket.grantRead of the one asset object) uses wildcard actions.
     NagAcknowledgements.wildcardActions(role, ['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map(action => ({
       action, reason: 'aws-cdk-lib grants the build read access to its source: the one dbt project asset object in the CDK assets bucket',
+    })));
+    NagAcknowledgements.wildcardActions(role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map(action => ({
+      action, reason: 'aws-cdk-lib grants CodeBuild the use of the project\'s encryption key (for its build output) with these action groups, on that one key',
     })));
     role.node.addValidation({
       validate: () => {
