@@ -1,5 +1,5 @@
 {#
-  Iceberg table properties for the Athena marts (R7.5).
+  Iceberg table properties for the Athena marts.
 
   Athena stores these on the table and uses them when OPTIMIZE and VACUUM run,
   so compaction and snapshot expiry behave the same whoever triggers them.
@@ -32,11 +32,13 @@
     {%- do cfg.update({'unique_key': unique_key, 'on_schema_change': 'append_new_columns'}) -%}
   {%- endif -%}
   {%- if target.type == 'athena' -%}
+    {#- No default: a fallback bucket would name one environment. -#}
+    {%- set curated_s3_dir = var('curated_s3_dir', none) or env_var('LAKEHOUSE_CURATED_S3_DIR') -%}
     {%- do cfg.update({
       'table_type': 'iceberg',
       'format': 'parquet',
       'write_compression': 'zstd',
-      's3_data_dir': var('curated_s3_dir', env_var('LAKEHOUSE_CURATED_S3_DIR', 's3://lakehouse-sandbox-data-lake/curated/')),
+      's3_data_dir': curated_s3_dir,
       's3_data_naming': 'schema_table_unique',
       'table_properties': iceberg_table_properties()
     }) -%}

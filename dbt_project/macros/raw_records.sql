@@ -6,7 +6,7 @@
 
   DuckDB reads the files as text so that a line which is not valid JSON still
   becomes a row that can be rejected with its file and line number. Athena
-  reads the crawler's table; the JSON SerDe must have
+  reads the raw Glue tables: every column a string, OpenX JSON SerDe with
   'ignore.malformed.json'='true', which turns an invalid line into a row whose
   data columns are all null, and "$path" gives the file.
 #}
@@ -87,7 +87,10 @@
         cast(user_id as varchar) as user_id,
         cast(event_type as varchar) as event_type,
         cast(event_ts as varchar) as event_ts_text,
-        json_format(cast(properties as json)) as properties,
+        -- The OpenX SerDe hands a nested object to a string column as its JSON
+        -- text; parsing and formatting it gives the same compact text as on
+        -- DuckDB. try(): a value that is not JSON becomes null, not a failed query.
+        json_format(try(json_parse(properties))) as properties,
         cast(ingest_date as date) as ingest_date
     from {{ source('raw', 'raw_events') }}
 {%- endmacro %}

@@ -85,8 +85,6 @@ def main(argv=None) -> int:
         shutil.rmtree(d, ignore_errors=True)
     if db.exists():
         db.unlink()
-    (work / "profiles").mkdir(parents=True, exist_ok=True)
-    shutil.copy(PROJECT_DIR / "profiles.yml.example", work / "profiles" / "profiles.yml")
 
     users = a.users or max(a.events // 20, 10)
     t0 = time.perf_counter()
@@ -98,7 +96,7 @@ def main(argv=None) -> int:
                DBT_SEND_ANONYMOUS_USAGE_STATS="false")
     t0 = time.perf_counter()
     proc = subprocess.run([dbt_executable(), "build", "--target", "local", "--threads", str(a.threads),
-                           "--profiles-dir", str(work / "profiles")],
+                           "--profiles-dir", str(PROJECT_DIR)],
                           cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     build_s = time.perf_counter() - t0
     if proc.returncode != 0:

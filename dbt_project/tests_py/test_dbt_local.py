@@ -13,17 +13,15 @@ sys.path.insert(0, str(_Path(__file__).resolve().parents[1] / "scripts"))
 import datetime as dt
 import json
 import shutil
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import duckdb
 import pytest
 
 import generate_raw_data as gen
-from dbt_helpers import base_env, load_json, make_profiles_dir, run_dbt
+from dbt_helpers import base_env, expected_from_raw, load_json, make_profiles_dir, run_dbt
 
 MALFORMED_PER_KIND = 3
-EVENT_TYPES = {"page_view", "click", "add_to_cart", "purchase", "session_start"}
 
 
 def _env(work: Path, raw: Path, db: Path) -> dict:
@@ -51,86 +49,6 @@ def _query(db: Path, sql: str):
         return con.execute(sql).fetchall()
     finally:
         con.close()
-
-
-# --- independent expectation: the staging rules re-implemented in Python ---
-
-def _parse_ts(value):
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        ts = dt.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if ts.tzinfo is not None:
-        ts = ts.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return ts
-
-
-def _clean_id(value):
-    if value is None:
-        return None
-    value = str(value).strip()
-    return value or None
-
-
-def _read_records(raw: Path, table: str):
-    """Yield (ingest_date, file, line_no, record-or-None) in load order."""
-    for path in sorted((raw / table).glob("ingest_date=*/*.json")):
-        landed = path.parent.name.split("=", 1)[1]
-        for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                rec = None
-            yield landed, str(path), n, rec if isinstance(rec, dict) else None
-
-
-def expected_from_raw(raw: Path) -> dict:
-    rejected = Counter()
-    events = {}
-    for landed, path, n, rec in _read_records(raw, "events"):
-        if rec is None:
-            rejected[("raw_events", "invalid_json")] += 1
-            continue
-        eid, uid = _clean_id(rec.get("event_id")), _clean_id(rec.get("user_id"))
-        ts, etype = _parse_ts(rec.get("event_ts")), rec.get("event_type")
-        reason = ("missing_event_id" if eid is None else "missing_user_id" if uid is None
-                  else "invalid_event_ts" if ts is None
-                  else "unknown_event_type" if etype not in EVENT_TYPES else None)
-        if reason:
-            rejected[("raw_events", reason)] += 1
-            continue
-        key = (landed, path, n)
-        if eid not in events or key < events[eid]["key"]:
-            events[eid] = {"key": key, "user_id": uid, "event_type": etype, "event_ts": ts,
-                           "ingest_date": landed}
-    users = {}
-    for landed, path, n, rec in _read_records(raw, "users"):
-        if rec is None:
-            rejected[("raw_users", "invalid_json")] += 1
-            continue
-        uid, signup = _clean_id(rec.get("user_id")), _parse_ts(rec.get("signup_ts"))
-        if uid is None:
-            rejected[("raw_users", "missing_user_id")] += 1
-            continue
-        if signup is None:
-            rejected[("raw_users", "invalid_signup_ts")] += 1
-            continue
-        key = (_parse_ts(rec.get("updated_at")), landed, path, n)
-        if uid not in users or key > users[uid]["key"]:
-            users[uid] = {"key": key, "email": (rec.get("email") or "").strip().lower(),
-                          "country": rec.get("country"), "signup_ts": signup}
-    per_user = defaultdict(lambda: {"n": 0, "first": None, "last": None, "types": Counter()})
-    for e in events.values():
-        u = per_user[e["user_id"]]
-        u["n"] += 1
-        u["types"][e["event_type"]] += 1
-        u["first"] = e["event_ts"] if u["first"] is None else min(u["first"], e["event_ts"])
-        u["last"] = e["event_ts"] if u["last"] is None else max(u["last"], e["event_ts"])
-    return {"events": events, "users": users, "per_user": per_user, "rejected": rejected}
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +183,21 @@ def test_incremental_append_adds_only_new_rows(built, tmp_path):
     assert redelivered_landed == 0
     assert sentinel == "ZZ", "old rows were rebuilt: the run was not incremental"
     assert dim_total == after
+
+
+# --- the execution_date var, given to dbt directly ---
+
+@pytest.mark.parametrize("value, error", [
+    ("2026-01-05", None),   # YAML reads it as a date; the model takes it as one
+    ("'2026-02-30'", "var execution_date must be a calendar date YYYY-MM-DD; got '2026-02-30'"),
+    ("'5 Jan 2026'", "var execution_date must be a calendar date YYYY-MM-DD; got '5 Jan 2026'"),
+])
+def test_execution_date_var_is_checked_when_dbt_reads_the_models(tmp_path, value, error):
+    make_profiles_dir(tmp_path)
+    env = _env(tmp_path, tmp_path / "raw", tmp_path / "lakehouse.duckdb")
+    proc = run_dbt(["parse", "--target", "local", "--no-partial-parse", "--vars", f"{{execution_date: {value}}}"],
+                   env, tmp_path, check=False)
+    if error is None:
+        assert proc.returncode == 0, proc.stdout[-3000:]
+    else:
+        assert proc.returncode != 0 and error in proc.stdout, proc.stdout[-3000:]

@@ -66,14 +66,37 @@ def resolve(value: Any, refs: dict[str, str]) -> Any:
     return value
 
 
-def state_machine_definition(template: dict[str, Any]) -> dict[str, Any]:
-    """The ASL of the template's only state machine, with every token resolved."""
-    machines = [
-        resource
-        for resource in template["Resources"].values()
+def physical_names(template: dict[str, Any]) -> dict[str, str]:
+    """`Ref` values of the template's resources that are named in it (a CodeBuild project's Ref is its name)."""
+    return {
+        logical_id: resource["Properties"]["Name"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::CodeBuild::Project" and isinstance(resource.get("Properties", {}).get("Name"), str)
+    }
+
+
+def state_machine_definitions(template: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The ASL of every state machine of the template, by logical id, with every token resolved."""
+    refs = {**PSEUDO_PARAMETERS, **physical_names(template)}
+    return {
+        logical_id: json.loads(resolve(resource["Properties"]["DefinitionString"], refs))
+        for logical_id, resource in template["Resources"].items()
         if resource["Type"] == "AWS::StepFunctions::StateMachine"
-    ]
-    if len(machines) != 1:
-        raise AssertionError(f"expected one state machine, found {len(machines)}")
-    definition = machines[0]["Properties"]["DefinitionString"]
-    return json.loads(resolve(definition, dict(PSEUDO_PARAMETERS)))
+    }
+
+
+def _only(template: dict[str, Any], keep: Any, what: str) -> dict[str, Any]:
+    found = [definition for definition in state_machine_definitions(template).values() if keep(definition)]
+    if len(found) != 1:
+        raise AssertionError(f"expected one {what} state machine, found {len(found)}")
+    return found[0]
+
+
+def state_machine_definition(template: dict[str, Any]) -> dict[str, Any]:
+    """The ASL of the pipeline: the state machine that records a run's start."""
+    return _only(template, lambda definition: "RecordPipelineStart" in definition["States"], "pipeline")
+
+
+def stuck_run_closer_definition(template: dict[str, Any]) -> dict[str, Any]:
+    """The ASL of the Express state machine that closes the record of a timed-out or aborted execution."""
+    return _only(template, lambda definition: "CloseStuckRun" in definition["States"], "stuck-run closer")

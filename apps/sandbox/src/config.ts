@@ -1,4 +1,5 @@
 import { Validate } from '@lakehouse-cdk/core';
+import { Weekday } from '@lakehouse-cdk/workflow';
 import { App } from 'aws-cdk-lib';
 
 /** The settings of the sandbox environment, in one place. */
@@ -17,6 +18,12 @@ export interface SandboxConfig {
   readonly mwaaEnvironmentClass: string;
   /** When the processed-layer crawler runs: the pipeline starts the raw and curated crawlers itself. */
   readonly processedCrawlerSchedule: string;
+  /** The most one dbt query may scan, in bytes (the dbt workgroup's cutoff). */
+  readonly dbtBytesScannedCutoff: number;
+  /** The most one Iceberg maintenance query (OPTIMIZE, VACUUM) may scan, in bytes (the maintenance workgroup's cutoff). */
+  readonly maintenanceBytesScannedCutoff: number;
+  /** The weekdays of the execution date on which the dbt job compacts and expires the marts, comma-separated (`SUN`, `MON,THU`), or `never`. */
+  readonly icebergMaintenanceDays: string;
 }
 
 /** The sandbox's defaults. Every key can be overridden with `-c lakehouse:<key>=<value>`. */
@@ -27,6 +34,10 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   tags: { Owner: 'data-platform' },
   mwaaEnvironmentClass: 'mw1.small',
   processedCrawlerSchedule: 'cron(0 3 * * ? *)',
+  // 100 GiB: at Athena's $5 per TB scanned, one query costs at most about $0.49.
+  dbtBytesScannedCutoff: 100 * 1024 ** 3,
+  maintenanceBytesScannedCutoff: 100 * 1024 ** 3,
+  icebergMaintenanceDays: 'SUN',
 };
 
 /** The context prefix of the sandbox's overrides. */
@@ -50,8 +61,29 @@ export function loadSandboxConfig(app: App, env: NodeJS.ProcessEnv = process.env
     tags: typeof tags === 'string' ? JSON.parse(tags) : tags ?? SANDBOX_DEFAULTS.tags,
     mwaaEnvironmentClass: override('mwaaEnvironmentClass') ?? SANDBOX_DEFAULTS.mwaaEnvironmentClass,
     processedCrawlerSchedule: override('processedCrawlerSchedule') ?? SANDBOX_DEFAULTS.processedCrawlerSchedule,
+    dbtBytesScannedCutoff: wholeNumber('dbtBytesScannedCutoff', override('dbtBytesScannedCutoff')) ?? SANDBOX_DEFAULTS.dbtBytesScannedCutoff,
+    maintenanceBytesScannedCutoff: wholeNumber('maintenanceBytesScannedCutoff', override('maintenanceBytesScannedCutoff'))
+      ?? SANDBOX_DEFAULTS.maintenanceBytesScannedCutoff,
+    icebergMaintenanceDays: override('icebergMaintenanceDays') ?? SANDBOX_DEFAULTS.icebergMaintenanceDays,
   };
   Validate.matches(`${CONTEXT_PREFIX}region`, config.region, '[a-z]{2}(-[a-z]+)+-\\d', 'must be an AWS region such as us-east-1');
   Validate.cronExpression(`${CONTEXT_PREFIX}processedCrawlerSchedule`, config.processedCrawlerSchedule);
+  maintenanceDays(config.icebergMaintenanceDays);
   return config;
+}
+
+/** The context value as a whole number, or undefined when it is not set. */
+function wholeNumber(key: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  Validate.integerAtLeast(`${CONTEXT_PREFIX}${key}`, parsed, 0, 'bytes', 'a whole number of bytes');
+  return parsed;
+}
+
+/** `SUN`, `MON,THU` or `never` as the dbt step's weekdays. */
+export function maintenanceDays(value: string): Weekday[] {
+  if (value.trim().toLowerCase() === 'never') return [];
+  const days = value.split(',').map(day => day.trim().toUpperCase());
+  for (const day of days) Validate.oneOf(`${CONTEXT_PREFIX}icebergMaintenanceDays`, day, [...Object.values(Weekday), 'never']);
+  return days as Weekday[];
 }

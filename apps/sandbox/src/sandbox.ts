@@ -1,15 +1,16 @@
 import * as path from 'path';
 import { AnalyticsWorkgroup } from '@lakehouse-cdk/analytics';
 import { LakehouseCatalog } from '@lakehouse-cdk/catalog';
-import { CostAllocationTags, DataLayer, Naming } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, Naming, ResourceKind } from '@lakehouse-cdk/core';
 import { PipelineRunsTable } from '@lakehouse-cdk/metadata';
 import { MwaaEnvironment } from '@lakehouse-cdk/orchestration';
 import { DagsBucket, DataLakeStorage } from '@lakehouse-cdk/storage';
-import { LakehousePipeline } from '@lakehouse-cdk/workflow';
-import { App, AppProps, CfnOutput, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { DbtJob, LakehousePipeline, PipelineStep } from '@lakehouse-cdk/workflow';
+import { App, AppProps, CfnOutput, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { SandboxConfig } from './config';
+import { SandboxConfig, maintenanceDays } from './config';
 
 /** The stacks of the sandbox environment. */
 export interface SandboxStacks {
@@ -29,7 +30,7 @@ export interface SandboxStacks {
  */
 export const SANDBOX_APP_PROPS: AppProps = { builtinCloudFormationValidation: false };
 
-/** The repository root, where dags/ lives (apps/sandbox/lib → ../../..). */
+/** The repository root, where dags/ and dbt_project/ live (apps/sandbox/lib → ../../..). */
 export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** The data stack: everything that holds or describes data. */
@@ -51,6 +52,17 @@ class DataStack extends Stack {
       encryptionKey: this.storage.encryptionKey,
       // The pipeline starts the raw and curated crawlers; only processed runs on a schedule (R2.5).
       crawlerOptions: [{ layer: DataLayer.PROCESSED, schedule: config.processedCrawlerSchedule }],
+      // The raw tables the dbt staging models read, defined so that their SerDe skips malformed lines
+      // (ignore.malformed.json): the raw crawler then only adds their ingest_date partitions.
+      // Every column is a string: the OpenX JSON SerDe puts any JSON value, a nested object or array
+      // included, into a string column as its JSON text. Trino (the engine Athena v3 is built on) documents
+      // it for its OpenX reader: "VARCHAR ... Object: value is rendered back to JSON" (trinodb/trino,
+      // lib/trino-hive-formats/src/main/java/io/trino/hive/formats/line/openxjson/README.md); the original
+      // SerDe returns the parsed value's toString() (rcongiu/Hive-JSON-Serde, JsonStringJavaObjectInspector).
+      rawTables: [
+        { name: 'raw_events', folder: 'events/', columns: ['event_id', 'user_id', 'event_type', 'event_ts', 'properties'].map(name => ({ name, type: 'string' })) },
+        { name: 'raw_users', folder: 'users/', columns: ['user_id', 'email', 'country', 'signup_ts', 'updated_at'].map(name => ({ name, type: 'string' })) },
+      ],
     });
     this.analytics = new AnalyticsWorkgroup(this, 'Analytics', {
       naming,
@@ -73,12 +85,50 @@ class DataStack extends Stack {
   }
 }
 
-/** The pipeline stack: the state machine that runs one day of the lakehouse. */
+/**
+ * The pipeline stack: the state machine that runs one day of the lakehouse,
+ * the dbt job it waits for, and the Athena workgroups of the job, each with a
+ * bytes-scanned bound of its own (the analysts' 10 GiB cutoff would cancel a
+ * full refresh or an OPTIMIZE of a large table).
+ */
 class PipelineStack extends Stack {
   public readonly pipeline: LakehousePipeline;
+  public readonly dbt: DbtJob;
 
   constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, props: StackProps) {
     super(scope, id, props);
+    const jobWorkgroup = (workgroupId: string, component: string, cutoff: number, description: string) => new AnalyticsWorkgroup(this, workgroupId, {
+      workGroupName: naming.name(ResourceKind.ATHENA_WORKGROUP, component),
+      description,
+      resultsBucket: data.storage.bucket,
+      resultsPrefix: `${data.storage.queryResultsPrefix}${component}/`,
+      encryptionKey: data.storage.encryptionKey,
+      databaseName: data.catalog.databaseName,
+      bytesScannedCutoffPerQuery: cutoff,
+      namedQueries: false,
+    });
+    const dbtWorkgroup = jobWorkgroup('DbtWorkgroup', 'dbt', config.dbtBytesScannedCutoff, 'Lakehouse dbt builds');
+    const maintenanceWorkgroup = jobWorkgroup('MaintenanceWorkgroup', 'maintenance', config.maintenanceBytesScannedCutoff,
+      'Lakehouse Iceberg maintenance: OPTIMIZE and VACUUM of the marts');
+
+    // One key for the pipeline's and the dbt job's logs: a customer key costs $1 a month.
+    const logKey = new kms.Key(this, 'LogKey', {
+      description: 'Encrypts the logs of the lakehouse pipeline and its dbt job',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.dbt = new DbtJob(this, 'Dbt', {
+      naming,
+      projectDirectory: path.join(REPOSITORY_ROOT, 'dbt_project'),
+      dataLakeBucket: data.storage.bucket,
+      dataLakeKey: data.storage.encryptionKey,
+      queryResultsPrefix: data.storage.queryResultsPrefix,
+      athenaWorkGroupName: dbtWorkgroup.workGroupName,
+      maintenanceWorkGroupName: maintenanceWorkgroup.workGroupName,
+      databaseName: data.catalog.databaseName,
+      runsTable: data.runs.table,
+      logEncryptionKey: logKey,
+    });
     this.pipeline = new LakehousePipeline(this, 'Pipeline', {
       naming,
       // The run records' pipeline_name, and what the DAG passes in.
@@ -86,14 +136,15 @@ class PipelineStack extends Stack {
       runsTable: data.runs.table,
       rawCrawlerName: data.catalog.crawlerName(DataLayer.RAW),
       curatedCrawlerName: data.catalog.crawlerName(DataLayer.CURATED),
-      athenaWorkGroupName: data.analytics.workGroupName,
-      resultsBucket: data.storage.bucket,
-      resultsPrefix: data.storage.queryResultsPrefix,
-      resultsKey: data.storage.encryptionKey,
-      catalogDatabaseName: data.catalog.databaseName,
+      transformation: PipelineStep.dbt(this.dbt, { icebergMaintenanceDays: maintenanceDays(config.icebergMaintenanceDays) }),
+      encryptionKey: logKey,
     });
     output(this, 'StateMachineArn', this.pipeline.stateMachineArn, 'The pipeline state machine');
     output(this, 'PipelineLogGroupName', this.pipeline.logGroup.logGroupName, 'Execution logs of the pipeline (level ALL)');
+    output(this, 'DbtProjectName', this.dbt.projectName, 'The CodeBuild project that runs dbt build');
+    output(this, 'DbtLogGroupName', this.dbt.logGroup.logGroupName, 'Build logs of the dbt job');
+    output(this, 'DbtWorkGroupName', dbtWorkgroup.workGroupName, 'The Athena workgroup of the dbt builds');
+    output(this, 'MaintenanceWorkGroupName', maintenanceWorkgroup.workGroupName, 'The Athena workgroup of the Iceberg maintenance');
   }
 }
 

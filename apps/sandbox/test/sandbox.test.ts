@@ -5,7 +5,7 @@ import { formatFindings, readValidationReport } from '@lakehouse-cdk/testing';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { loadSandboxConfig, SANDBOX_DEFAULTS } from '../src/config';
+import { loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
 import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
 import { formatSummary, summarizeAssembly } from '../src/summary';
 
@@ -83,6 +83,61 @@ describe('configuration', () => {
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:region': 'mars' } }), {})).toThrow(/lakehouse:region must be an AWS region/);
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:processedCrawlerSchedule': 'daily' } }), {})).toThrow(/lakehouse:processedCrawlerSchedule must be a six-field cron/);
     expect(() => buildSandbox(new App(), { ...SANDBOX_DEFAULTS, environment: 'Sandbox' })).toThrow(/environment must be lowercase/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:icebergMaintenanceDays': 'SUNDAY' } }), {})).toThrow(/lakehouse:icebergMaintenanceDays/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:dbtBytesScannedCutoff': '10GB' } }), {})).toThrow(/lakehouse:dbtBytesScannedCutoff/);
+  });
+
+  test('maintenance days and the job workgroups\' bounds come from context', () => {
+    const overridden = new App({ context: {
+      'lakehouse:icebergMaintenanceDays': 'mon, thu', 'lakehouse:dbtBytesScannedCutoff': '21474836480', 'lakehouse:maintenanceBytesScannedCutoff': 10485760,
+    } });
+    expect(loadSandboxConfig(overridden, {})).toMatchObject({
+      icebergMaintenanceDays: 'mon, thu', dbtBytesScannedCutoff: 21474836480, maintenanceBytesScannedCutoff: 10485760,
+    });
+    expect(maintenanceDays('mon, thu')).toEqual(['MON', 'THU']);
+    expect(maintenanceDays('never')).toEqual([]);
+  });
+});
+
+describe('the dbt job', () => {
+  test('the pipeline runs the repository\'s dbt_project in CodeBuild and waits for it', () => {
+    const pipeline = Template.fromStack(stacks.pipeline);
+    const [machine] = Object.values(pipeline.findResources('AWS::StepFunctions::StateMachine', {
+      Properties: { StateMachineName: 'lakehouse-sandbox-pipeline' },
+    })) as any[];
+    const definition = JSON.stringify(machine.Properties.DefinitionString);
+    expect(definition).toContain(':states:::codebuild:startBuild.sync');
+    expect(definition).toContain('RunDbtTransformations');
+    expect(definition).toMatch(/LAKEHOUSE_ICEBERG_MAINTENANCE[^}]*SUN/);
+    pipeline.hasResourceProperties('AWS::CodeBuild::Project', {
+      Name: 'lakehouse-sandbox-dbt',
+      Source: Match.objectLike({ Type: 'S3' }),
+      Environment: Match.objectLike({
+        EnvironmentVariables: Match.arrayWith([
+          { Name: 'LAKEHOUSE_DBT_TARGET', Type: 'PLAINTEXT', Value: 'athena' },
+          { Name: 'LAKEHOUSE_ATHENA_WORKGROUP', Type: 'PLAINTEXT', Value: 'lakehouse-sandbox-dbt' },
+          { Name: 'LAKEHOUSE_MAINTENANCE_WORKGROUP', Type: 'PLAINTEXT', Value: 'lakehouse-sandbox-maintenance' },
+        ]),
+      }),
+    });
+    const asset = JSON.parse(fs.readFileSync(path.join(app.outdir, `${stacks.pipeline.artifactId}.assets.json`), 'utf8'));
+    const sources = Object.values<any>(asset.files).map(file => file.source.path);
+    const projectAsset = sources.map(source => path.join(app.outdir, source)).find(folder => fs.existsSync(path.join(folder, 'dbt_project.yml')));
+    expect(projectAsset).toBeDefined();
+    expect(fs.existsSync(path.join(projectAsset!, 'scripts', 'lakehouse_dbt.py'))).toBe(true);
+    expect(fs.readFileSync(path.join(projectAsset!, 'requirements-athena.txt'), 'utf8')).toMatch(/^dbt-athena==/m);
+    expect(fs.existsSync(path.join(projectAsset!, 'target'))).toBe(false);
+  });
+
+  test('the dbt and maintenance workgroups have their own bytes-scanned bounds and no named queries', () => {
+    const pipeline = Template.fromStack(stacks.pipeline);
+    for (const name of ['lakehouse-sandbox-dbt', 'lakehouse-sandbox-maintenance']) {
+      pipeline.hasResourceProperties('AWS::Athena::WorkGroup', {
+        Name: name,
+        WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: SANDBOX_DEFAULTS.dbtBytesScannedCutoff, EnforceWorkGroupConfiguration: true }),
+      });
+    }
+    pipeline.resourceCountIs('AWS::Athena::NamedQuery', 0);
   });
 });
 
@@ -150,4 +205,40 @@ test('the AwsSolutions checks really run over the sandbox: an unsafe bucket fail
   expect(() => probe.synth()).toThrow(/AwsSolutions-S10/);
   expect(readValidationReport(probe.outdir).map(finding => `${finding.rule} ${finding.path}`))
     .toEqual(expect.arrayContaining(['AwsSolutions-S10 lakehouse-sandbox-data/UnsafeBucket/Resource']));
+});
+
+describe('raw tables the dbt staging models read', () => {
+  const expected: Record<string, { folder: string; columns: string[] }> = {
+    raw_events: { folder: 'events/', columns: ['event_id', 'user_id', 'event_type', 'event_ts', 'properties'] },
+    raw_users: { folder: 'users/', columns: ['user_id', 'email', 'country', 'signup_ts', 'updated_at'] },
+  };
+
+  test('are defined with the OpenX SerDe that skips malformed lines, string columns, a raw/ location and the ingest_date partition', () => {
+    const data = Template.fromStack(stacks.data);
+    const [bucketId] = Object.keys(data.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'lakehouse-sandbox-data-lake' } }));
+    expect(bucketId).toBeDefined();
+    const tables = Object.values(data.findResources('AWS::Glue::Table')) as any[];
+    expect(tables.map(t => t.Properties.TableInput.Name).sort()).toEqual(Object.keys(expected));
+    for (const table of tables) {
+      const input = table.Properties.TableInput;
+      const { folder, columns } = expected[input.Name];
+      expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      expect(input.TableType).toBe('EXTERNAL_TABLE');
+      expect(input.StorageDescriptor.SerdeInfo).toEqual({ SerializationLibrary: 'org.openx.data.jsonserde.JsonSerDe', Parameters: { 'ignore.malformed.json': 'true' } });
+      expect(input.StorageDescriptor.Location).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: bucketId }, `/raw/${folder}`]] });
+      expect(input.StorageDescriptor.Columns).toEqual(columns.map(name => ({ Name: name, Type: 'string' })));
+      expect(input.PartitionKeys).toEqual([{ Name: 'ingest_date', Type: 'string' }]);
+    }
+  });
+
+  test('are what the raw crawler crawls: catalog targets with the schema-change policy Glue requires', () => {
+    const data = Template.fromStack(stacks.data);
+    const raw = data.findResources('AWS::Glue::Crawler', { Properties: { Name: 'lakehouse-sandbox-raw-crawler' } });
+    const [crawler] = Object.values(raw) as any[];
+    expect(crawler.Properties.Targets).toEqual({
+      CatalogTargets: [{ DatabaseName: { Ref: expect.stringMatching(/Database/) }, Tables: ['raw_events', 'raw_users'] }],
+    });
+    expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(JSON.parse(crawler.Properties.Configuration).CrawlerOutput).toEqual({ Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } });
+  });
 });

@@ -4,19 +4,30 @@
     partitioned_by=['day(event_ts)']
 )) }}
 
--- Incremental runs read only raw partitions that landed since the last run
--- (plus a look-back for files that arrived late into a partition), so late
--- events are loaded by landing day, not lost because their timestamp is old.
+{%- set execution_date = execution_date_literal() %}
+
+-- Which raw partitions a run reads (see "What dbt does with the execution
+-- date" in the README):
+-- * never one that landed after the execution date, so a run for day D
+--   loads exactly what had landed by D, even when later days exist;
+-- * on an incremental run, none older than the newest partition already
+--   loaded minus incremental_lookback_days. The bound follows what was
+--   loaded, not the date, so the days after a failed run are all picked up
+--   by the next one, and files that land late into a partition still are.
 -- The merge on event_id makes re-reading a partition harmless.
 with events as (
 
     select *
     from {{ ref('stg_raw_events') }}
+    where true
+    {% if execution_date is not none %}
+        and ingest_date <= {{ execution_date }}
+    {% endif %}
     {% if is_incremental() %}
-    where ingest_date >= (
-        select {{ date_minus_days('max(ingest_date)', var('incremental_lookback_days')) }}
-        from {{ this }}
-    )
+        and ingest_date >= (
+            select {{ date_minus_days('max(ingest_date)', var('incremental_lookback_days')) }}
+            from {{ this }}
+        )
     {% endif %}
 
 ),

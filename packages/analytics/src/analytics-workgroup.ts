@@ -67,6 +67,12 @@ export interface AnalyticsWorkgroupProps {
    */
   readonly icebergTableName?: string;
   /**
+   * Save the named queries (create an Iceberg table, time travel) in the
+   * workgroup. A workgroup that only runs jobs, such as dbt's, needs none.
+   * @default true
+   */
+  readonly namedQueries?: boolean;
+  /**
    * Keep or destroy the workgroup, its saved queries and its query history
    * when the stack is deleted. DESTROY takes effect only when the app also
    * sets the context `@lakehouse-cdk/core:removeDataOnDestroy`, and then also
@@ -179,7 +185,7 @@ export class AnalyticsWorkgroup extends Construct {
       table: tableName,
       location: `s3://${this.dataBucket.bucketName}/${DataLayers.prefix(DataLayer.CURATED)}${tableName}/`,
     };
-    this.namedQueryIds = NAMED_QUERIES.map(query => new athena.CfnNamedQuery(this, query.id, {
+    this.namedQueryIds = ((props.namedQueries ?? true) ? NAMED_QUERIES : []).map(query => new athena.CfnNamedQuery(this, query.id, {
       name: query.name,
       description: query.description,
       database: this.databaseName,

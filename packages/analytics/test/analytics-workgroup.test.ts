@@ -71,6 +71,13 @@ describe('defaults', () => {
       .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:athena:eu-west-1:123456789012:workgroup/${workgroup.workGroupName}`]] });
   });
 
+  test('namedQueries false saves none, for a workgroup that only runs jobs', () => {
+    const { template: jobs, workgroup: jobWorkgroup } = build({ namedQueries: false });
+    jobs.resourceCountIs('AWS::Athena::NamedQuery', 0);
+    jobs.resourceCountIs('AWS::Athena::WorkGroup', 1);
+    expect(jobWorkgroup.namedQueryIds).toEqual([]);
+  });
+
   test('four named queries in the workgroup and database, with the SQL of the package files', () => {
     const queries = Object.values(template.findResources('AWS::Athena::NamedQuery')).map((q: any) => q.Properties);
     expect(queries).toHaveLength(4);

@@ -1,1 +1,2 @@
 export * from './lakehouse-catalog';
+export * from './raw-table';

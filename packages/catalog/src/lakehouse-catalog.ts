@@ -5,6 +5,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { CheckedRawTable, checkRawTables, rawTableInput } from './private/raw-tables';
+import { RawTableDefinition } from './raw-table';
 
 /** What a crawler does with the catalog when it finds a changed schema. */
 export enum SchemaUpdateBehavior {
@@ -106,19 +108,25 @@ export interface LakehouseCatalogProps {
    */
   readonly crawlerOptions?: LayerCrawlerOptions[];
   /**
-   * What the raw and processed crawlers do with a changed schema.
+   * What the raw and processed crawlers do with a changed schema. A raw
+   * crawler that crawls `rawTables` always only logs: it must keep the
+   * defined tables as they are.
    * @default SchemaUpdateBehavior.UPDATE_IN_DATABASE
    */
   readonly schemaUpdateBehavior?: SchemaUpdateBehavior;
   /**
-   * What the raw and processed crawlers do when data has gone.
+   * What the raw and processed crawlers do when data has gone. A raw
+   * crawler that crawls `rawTables` always only logs (Glue requires LOG for
+   * crawlers of catalog tables).
    * @default SchemaDeleteBehavior.LOG
    */
   readonly schemaDeleteBehavior?: SchemaDeleteBehavior;
   /**
    * Which folders the raw and processed crawlers read on each run.
    * CRAWL_NEW_FOLDERS_ONLY is cheaper on a large layer, but Glue accepts it
-   * only with schemaUpdateBehavior LOG and schemaDeleteBehavior LOG.
+   * only with schemaUpdateBehavior LOG and schemaDeleteBehavior LOG, and
+   * only for S3 targets: a raw crawler that crawls `rawTables` always
+   * crawls everything.
    * @default RecrawlBehavior.CRAWL_EVERYTHING
    */
   readonly recrawlBehavior?: RecrawlBehavior;
@@ -127,10 +135,27 @@ export interface LakehouseCatalogProps {
    * and processed crawlers make one table per folder. With 3, every folder
    * directly under `raw/` is a table: `raw/events/...` becomes `raw_events`.
    * It must be an integer from 1 to 10 whatever the crawled layers, and for
-   * raw and processed crawlers at least the depth of the crawled prefix.
+   * raw and processed crawlers at least the depth of the crawled prefix. A
+   * raw crawler that crawls `rawTables` creates no tables and ignores it.
    * @default 3
    */
   readonly tableLevel?: number;
+  /**
+   * Tables of the raw layer to define up front, each an external Glue table
+   * over `s3://<bucket>/raw/<folder>`. JSON tables are read by the OpenX
+   * JSON SerDe with `ignore.malformed.json` = `true`, which a crawler-made
+   * table never has: a malformed line becomes a row of nulls instead of
+   * failing every query of the table.
+   *
+   * When given and the raw layer is crawled, the raw crawler crawls these
+   * tables instead of the raw prefix: it creates no tables, never changes
+   * these, and only adds their partitions (which inherit the table's SerDe).
+   * `crawlerOptions` for the raw layer may then set only a schedule. The
+   * tables are data descriptions and follow `removalPolicy`, like the
+   * database.
+   * @default - no tables are defined: the raw crawler reads the raw prefix and creates the tables itself
+   */
+  readonly rawTables?: RawTableDefinition[];
   /**
    * How many folders deep the curated crawler looks for Iceberg metadata
    * folders, from 1 to 20. Deeper costs more crawl time.
@@ -159,10 +184,30 @@ const DEFAULT_DESCRIPTION = 'Lakehouse catalog: raw, processed and curated data 
 const PREFIX_PATTERN = "[A-Za-z0-9!_.'()=/-]+";
 /** Where Glue writes the logs of crawlers that use a security configuration. */
 const CRAWLER_LOG_GROUPS = '/aws-glue/crawlers-role/*';
+/**
+ * Partitions a crawler adds to a defined table copy the table's storage
+ * descriptor, SerDe properties included: Athena reads each partition with
+ * the partition's own SerDe settings, so a partition without
+ * `ignore.malformed.json` would fail on a bad line again.
+ */
+const INHERIT_FROM_TABLE_CONFIGURATION = { Version: 1.0, CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } } };
+/**
+ * What a crawler of catalog tables does with them: read the tables and add
+ * or update their partitions. Glue checks these on the catalog, the
+ * database and each table.
+ */
+const RAW_TABLE_CRAWLER_ACTIONS = [
+  'glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable',
+  'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
+  'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
+];
 
 interface Crawled {
   readonly layer: DataLayer;
+  /** The layer prefix or the prefix the options set. */
   readonly prefix: string;
+  /** The key prefixes the crawler reads: its prefix, or the folders of the raw tables it crawls. */
+  readonly readPrefixes: string[];
   readonly crawler: glue.CfnCrawler;
 }
 
@@ -192,6 +237,8 @@ export class LakehouseCatalog extends Construct {
   public readonly securityConfigurationName: string;
   /** The layers that have a crawler. */
   public readonly crawledLayers: DataLayer[];
+  /** Names of the tables defined by `rawTables`, in order. */
+  public readonly rawTableNames: string[];
 
   private readonly crawlers = new Map<DataLayer, Crawled>();
 
@@ -200,7 +247,9 @@ export class LakehouseCatalog extends Construct {
     const stack = Stack.of(this);
 
     this.crawledLayers = this.checkLayers(props.layers ?? DataLayers.ALL);
-    const options = this.checkCrawlerOptions(props.crawlerOptions ?? []);
+    const rawTables = checkRawTables(this, props.rawTables ?? []);
+    this.rawTableNames = rawTables.map(table => table.name);
+    const options = this.checkCrawlerOptions(props.crawlerOptions ?? [], rawTables.length > 0);
     const updateBehavior = props.schemaUpdateBehavior ?? SchemaUpdateBehavior.UPDATE_IN_DATABASE;
     const deleteBehavior = props.schemaDeleteBehavior ?? SchemaDeleteBehavior.LOG;
     const recrawlBehavior = props.recrawlBehavior ?? RecrawlBehavior.CRAWL_EVERYTHING;
@@ -237,6 +286,16 @@ export class LakehouseCatalog extends Construct {
     });
     // Deleting the database deletes its tables, and the curated Iceberg tables are only registered here.
     database.applyRemovalPolicy(removalPolicy);
+    const tables = rawTables.map(table => {
+      // Table names are unique, so they make unique construct ids.
+      const cfnTable = new glue.CfnTable(this, `RawTable-${table.name}`, {
+        catalogId: stack.account,
+        databaseName: database.ref,
+        tableInput: rawTableInput(table, props.bucket.bucketName),
+      });
+      cfnTable.applyRemovalPolicy(removalPolicy);
+      return cfnTable;
+    });
 
     this.encryptionKey = props.encryptionKey ?? this.createLogKey(removalPolicy);
     const role = new iam.Role(this, 'CrawlerRole', {
@@ -273,34 +332,53 @@ export class LakehouseCatalog extends Construct {
       }
       const path = `s3://${props.bucket.bucketName}/${prefix}`;
       const isCurated = layer === DataLayer.CURATED;
-      if (!isCurated) this.checkTableLevel(tableLevel, prefix);
-
-      const crawler = new glue.CfnCrawler(this, `${pascal(layer)}Crawler`, {
+      const crawlsRawTables = layer === DataLayer.RAW && rawTables.length > 0;
+      if (!isCurated && !crawlsRawTables) this.checkTableLevel(tableLevel, prefix);
+      const schedule = layerOptions?.schedule === undefined ? undefined : { scheduleExpression: layerOptions.schedule };
+      const common = {
         name: props.naming?.name(ResourceKind.GLUE_CRAWLER, `${DataLayers.id(layer)}-crawler`),
-        description: `Catalogs the ${layer} layer of the lakehouse (${prefix})`,
         role: role.roleArn,
         databaseName: database.ref,
         crawlerSecurityConfiguration: securityConfiguration.ref,
-        tablePrefix: tablePrefix === '' ? undefined : tablePrefix,
-        schedule: layerOptions?.schedule === undefined ? undefined : { scheduleExpression: layerOptions.schedule },
-        targets: isCurated
-          ? { icebergTargets: [{ paths: [path], maximumTraversalDepth: icebergDepth }] }
-          : { s3Targets: [{ path }] },
-        // Iceberg tables carry their own schema history, so the curated crawler only updates and logs.
-        schemaChangePolicy: isCurated
-          ? { updateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE, deleteBehavior: SchemaDeleteBehavior.LOG }
-          : { updateBehavior, deleteBehavior },
-        recrawlPolicy: { recrawlBehavior: isCurated ? RecrawlBehavior.CRAWL_EVERYTHING : recrawlBehavior },
-        configuration: JSON.stringify(isCurated
-          ? { Version: 1.0 }
-          : { Version: 1.0, Grouping: { TableLevelConfiguration: tableLevel } }),
-      });
+        schedule,
+      };
+
+      const crawler = crawlsRawTables
+        ? new glue.CfnCrawler(this, `${pascal(layer)}Crawler`, {
+          ...common,
+          description: `Adds the partitions of the ${rawTables.length} raw tables defined in the lakehouse catalog (raw/)`,
+          targets: { catalogTargets: [{ databaseName: database.ref, tables: this.rawTableNames }] },
+          // Glue requires DeleteBehavior LOG for catalog targets; UpdateBehavior LOG keeps the defined tables (and their SerDe properties) as they are.
+          schemaChangePolicy: { updateBehavior: SchemaUpdateBehavior.LOG, deleteBehavior: SchemaDeleteBehavior.LOG },
+          // Incremental crawls exist for S3 targets only.
+          recrawlPolicy: { recrawlBehavior: RecrawlBehavior.CRAWL_EVERYTHING },
+          configuration: JSON.stringify(INHERIT_FROM_TABLE_CONFIGURATION),
+        })
+        : new glue.CfnCrawler(this, `${pascal(layer)}Crawler`, {
+          ...common,
+          description: `Catalogs the ${layer} layer of the lakehouse (${prefix})`,
+          tablePrefix: tablePrefix === '' ? undefined : tablePrefix,
+          targets: isCurated
+            ? { icebergTargets: [{ paths: [path], maximumTraversalDepth: icebergDepth }] }
+            : { s3Targets: [{ path }] },
+          // Iceberg tables carry their own schema history, so the curated crawler only updates and logs.
+          schemaChangePolicy: isCurated
+            ? { updateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE, deleteBehavior: SchemaDeleteBehavior.LOG }
+            : { updateBehavior, deleteBehavior },
+          recrawlPolicy: { recrawlBehavior: isCurated ? RecrawlBehavior.CRAWL_EVERYTHING : recrawlBehavior },
+          configuration: JSON.stringify(isCurated
+            ? { Version: 1.0 }
+            : { Version: 1.0, Grouping: { TableLevelConfiguration: tableLevel } }),
+        });
       // The crawler's first run must find its read permissions in place.
       crawler.node.addDependency(role);
-      this.crawlers.set(layer, { layer, prefix, crawler });
+      // Glue refuses a catalog target whose tables do not exist yet; they are named, not referenced.
+      if (crawlsRawTables) crawler.node.addDependency(...tables);
+      const readPrefixes = crawlsRawTables ? rawTables.map(table => table.prefix) : [prefix];
+      this.crawlers.set(layer, { layer, prefix, readPrefixes, crawler });
     }
 
-    const policy = this.grantCrawlerAccess(role, props.bucket);
+    const policy = this.grantCrawlerAccess(role, props.bucket, this.crawlers.has(DataLayer.RAW) ? rawTables : []);
     for (const { crawler } of this.crawlers.values()) crawler.node.addDependency(policy);
     CostAllocationTags.tagLayer(this, 'catalog');
   }
@@ -315,7 +393,10 @@ export class LakehouseCatalog extends Construct {
     return Stack.of(this).formatArn({ service: 'glue', resource: 'crawler', resourceName: this.crawlerName(layer) });
   }
 
-  /** The S3 key prefix the crawler of `layer` reads: `raw/`. */
+  /**
+   * The S3 key prefix the crawler of `layer` reads: `raw/`. A raw crawler
+   * of `rawTables` reads only the tables' folders, all under this prefix.
+   */
   public crawledPrefix(layer: DataLayer): string {
     return this.crawled(layer).prefix;
   }
@@ -360,8 +441,8 @@ export class LakehouseCatalog extends Construct {
     return crawled!;
   }
 
-  private grantCrawlerAccess(role: iam.Role, bucket: s3.IBucket): iam.Policy {
-    const prefixes = [...this.crawlers.values()].map(c => c.prefix);
+  private grantCrawlerAccess(role: iam.Role, bucket: s3.IBucket, crawledTables: CheckedRawTable[]): iam.Policy {
+    const prefixes = [...this.crawlers.values()].flatMap(c => c.readPrefixes);
     const crawledObjects = prefixes.map(prefix => bucket.arnForObjects(`${prefix}*`));
     const crawlerLogGroups = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: CRAWLER_LOG_GROUPS, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     const policy = new iam.Policy(this, 'CrawlerReadPolicy', {
@@ -385,6 +466,15 @@ export class LakehouseCatalog extends Construct {
         }),
       ],
     });
+    if (crawledTables.length > 0) {
+      const stack = Stack.of(this);
+      policy.addStatements(new iam.PolicyStatement({
+        sid: 'AddRawTablePartitions',
+        actions: RAW_TABLE_CRAWLER_ACTIONS,
+        resources: [this.catalogArn, this.databaseArn,
+          ...crawledTables.map(table => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${table.name}` }))],
+      }));
+    }
     NagAcknowledgements.wildcardResources(policy, [
       ...crawledObjects.map(resource => ({
         resource,
@@ -438,7 +528,7 @@ export class LakehouseCatalog extends Construct {
     return [...layers];
   }
 
-  private checkCrawlerOptions(options: LayerCrawlerOptions[]): Map<DataLayer, LayerCrawlerOptions> {
+  private checkCrawlerOptions(options: LayerCrawlerOptions[], hasRawTables: boolean): Map<DataLayer, LayerCrawlerOptions> {
     const byLayer = new Map<DataLayer, LayerCrawlerOptions>();
     for (const option of options) {
       Validate.oneOf('crawlerOptions.layer', option.layer, DataLayers.ALL, this);
@@ -447,6 +537,14 @@ export class LakehouseCatalog extends Construct {
       }
       if (byLayer.has(option.layer)) {
         Validate.fail('crawlerOptions', JSON.stringify(option.layer), 'must configure each layer at most once', this);
+      }
+      if (hasRawTables && option.layer === DataLayer.RAW) {
+        // The raw crawler then crawls the defined tables: it reads their folders and creates no tables.
+        for (const [key, value] of [['prefix', option.prefix], ['tablePrefix', option.tablePrefix]]) {
+          if (value !== undefined) {
+            Validate.fail(`crawlerOptions[raw].${key}`, JSON.stringify(value), 'does not apply when rawTables are defined: the raw crawler crawls those tables (their folders) and creates no tables', this);
+          }
+        }
       }
       byLayer.set(option.layer, option);
     }

@@ -4,3 +4,5 @@ export * from './naming';
 export * from './data-retention';
 export * from './cost-allocation-tags';
 export * from './nag-acknowledgements';
+export * from './run-record';
+export * from './log-encryption';

@@ -27,6 +27,8 @@ export enum ResourceKind {
   SNS_TOPIC = 'SNS_TOPIC',
   /** Up to 512 characters: letters, digits and `_-./#`. */
   LOG_GROUP = 'LOG_GROUP',
+  /** 2–255 characters, starting with a letter or digit: letters, digits, hyphens and underscores. */
+  CODEBUILD_PROJECT = 'CODEBUILD_PROJECT',
 }
 
 /** The rules of one kind of name. */
@@ -58,6 +60,7 @@ const RULES: { [kind: string]: NameRules } = {
   [ResourceKind.ATHENA_WORKGROUP]: HYPHEN_RULES(1, 128, '[a-zA-Z0-9._-]+', 'Athena workgroup names are up to 128 letters, digits, dots, hyphens and underscores'),
   [ResourceKind.SNS_TOPIC]: HYPHEN_RULES(1, 256, '[a-zA-Z0-9_-]+', 'SNS topic names are up to 256 letters, digits, hyphens and underscores'),
   [ResourceKind.LOG_GROUP]: HYPHEN_RULES(1, 512, '[a-zA-Z0-9_./#-]+', 'log group names are up to 512 letters, digits and _-./#'),
+  [ResourceKind.CODEBUILD_PROJECT]: HYPHEN_RULES(2, 255, '[A-Za-z0-9][A-Za-z0-9_-]*', 'CodeBuild project names are 2-255 letters, digits, hyphens and underscores, starting with a letter or digit'),
 };
 
 /** Length of the hash suffix added to a truncated name. */

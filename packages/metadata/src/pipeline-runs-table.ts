@@ -1,19 +1,9 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, Naming, ResourceKind, RunRecord, Validate } from '@lakehouse-cdk/core';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-
-/** The status of a pipeline run, as stored in the `status` attribute. */
-export enum RunStatus {
-  /** The run has started and not finished. A second start for the same pipeline and date is refused. */
-  RUNNING = 'RUNNING',
-  /** Every step of the run finished. */
-  SUCCEEDED = 'SUCCEEDED',
-  /** A step failed; `error` and `cause` say why. */
-  FAILED = 'FAILED',
-}
 
 /** Properties of the pipeline-runs table. */
 export interface PipelineRunsTableProps {
@@ -56,34 +46,12 @@ const ATTRIBUTE_NAME_PATTERN = '[a-zA-Z0-9_.-]{1,255}';
 
 /**
  * The pipeline-runs table: one item per pipeline and execution date, with its
- * status and timings, written by the workflow and read by operators.
+ * status and timings, written by the workflow and read by operators. The
+ * item's attributes, statuses and conditions are core's `RunRecord`.
  */
 export class PipelineRunsTable extends Construct {
-  /** Partition key: the pipeline's name (String). */
-  public static readonly PIPELINE_NAME = 'pipeline_name';
-  /** Sort key: the run's logical date, `YYYY-MM-DD` (String). */
-  public static readonly EXECUTION_DATE = 'execution_date';
-  /** The run's status, one of `RunStatus` (String). */
-  public static readonly STATUS = 'status';
-  /** When the run started, ISO-8601 UTC (String). */
-  public static readonly START_TIME = 'start_time';
-  /** When the run finished, ISO-8601 UTC (String). */
-  public static readonly END_TIME = 'end_time';
-  /** The Step Functions execution ARN of the run (String). */
-  public static readonly EXECUTION_ARN = 'execution_arn';
-  /** The error name of a failed run (String). */
-  public static readonly ERROR = 'error';
-  /** The cause of a failed run (String). */
-  public static readonly CAUSE = 'cause';
   /** The GSI on `status` + `start_time`, to find running and failed runs. */
   public static readonly STATUS_INDEX_NAME = 'status-start_time-index';
-  /**
-   * The condition of the PutItem that records a run's start: it is refused
-   * when the same pipeline and date is already RUNNING. Bind `#status` to
-   * `status` and `:running` to `RUNNING`.
-   */
-  public static readonly START_RUN_CONDITION = 'attribute_not_exists(pipeline_name) OR #status <> :running';
-
   /** The table. */
   public readonly table: dynamodb.ITable;
   /** The table's name. */
@@ -97,7 +65,7 @@ export class PipelineRunsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineRunsTableProps = {}) {
     super(scope, id);
-    const keyAttributes = [PipelineRunsTable.PIPELINE_NAME, PipelineRunsTable.EXECUTION_DATE, PipelineRunsTable.STATUS, PipelineRunsTable.START_TIME];
+    const keyAttributes = [RunRecord.PIPELINE_NAME, RunRecord.EXECUTION_DATE, RunRecord.STATUS, RunRecord.START_TIME];
     if (props.timeToLiveAttribute !== undefined) {
       Validate.matches('timeToLiveAttribute', props.timeToLiveAttribute, ATTRIBUTE_NAME_PATTERN,
         'must be a DynamoDB attribute name of 1-255 letters, digits, "_", "-" and "."', this);
@@ -120,8 +88,8 @@ export class PipelineRunsTable extends Construct {
     // stand-ins and cfn-lint know best.
     const table = new dynamodb.Table(this, 'Table', {
       tableName: props.naming?.name(ResourceKind.DYNAMODB_TABLE, 'pipeline-runs'),
-      partitionKey: { name: PipelineRunsTable.PIPELINE_NAME, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: PipelineRunsTable.EXECUTION_DATE, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: RunRecord.PIPELINE_NAME, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: RunRecord.EXECUTION_DATE, type: dynamodb.AttributeType.STRING },
       // A few writes per pipeline per day: on-demand costs cents where provisioned capacity would idle.
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
@@ -133,8 +101,8 @@ export class PipelineRunsTable extends Construct {
     });
     table.addGlobalSecondaryIndex({
       indexName: PipelineRunsTable.STATUS_INDEX_NAME,
-      partitionKey: { name: PipelineRunsTable.STATUS, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: PipelineRunsTable.START_TIME, type: dynamodb.AttributeType.STRING },
+      partitionKey: { name: RunRecord.STATUS, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: RunRecord.START_TIME, type: dynamodb.AttributeType.STRING },
       // Run items are small; ALL lets "which runs failed" answer in one Query with no GetItem per run.
       projectionType: dynamodb.ProjectionType.ALL,
     });

@@ -1,10 +1,10 @@
-import { DataRetention, Naming, Validate } from '@lakehouse-cdk/core';
+import { DataRetention, Naming, RunRecord, Validate } from '@lakehouse-cdk/core';
 import { asList, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { PipelineRunsTable, PipelineRunsTableProps, RunStatus } from '../src';
+import { PipelineRunsTable, PipelineRunsTableProps } from '../src';
 
 const DESTROY_CONTEXT = { [DataRetention.REMOVE_DATA_ON_DESTROY]: true };
 
@@ -68,12 +68,20 @@ describe('defaults', () => {
 });
 
 describe('constants and exposed values', () => {
-  test('attribute names, statuses and the start condition', () => {
-    expect([PipelineRunsTable.PIPELINE_NAME, PipelineRunsTable.EXECUTION_DATE, PipelineRunsTable.STATUS, PipelineRunsTable.START_TIME,
-      PipelineRunsTable.END_TIME, PipelineRunsTable.EXECUTION_ARN, PipelineRunsTable.ERROR, PipelineRunsTable.CAUSE])
-      .toEqual(['pipeline_name', 'execution_date', 'status', 'start_time', 'end_time', 'execution_arn', 'error', 'cause']);
-    expect([RunStatus.RUNNING, RunStatus.SUCCEEDED, RunStatus.FAILED]).toEqual(['RUNNING', 'SUCCEEDED', 'FAILED']);
-    expect(PipelineRunsTable.START_RUN_CONDITION).toBe('attribute_not_exists(pipeline_name) OR #status <> :running');
+  test('keys and the status index are the run record attributes of core', () => {
+    const template = tableTemplate();
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: RunRecord.PIPELINE_NAME, KeyType: 'HASH' },
+        { AttributeName: RunRecord.EXECUTION_DATE, KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [Match.objectLike({
+        KeySchema: [
+          { AttributeName: RunRecord.STATUS, KeyType: 'HASH' },
+          { AttributeName: RunRecord.START_TIME, KeyType: 'RANGE' },
+        ],
+      })],
+    });
   });
 
   test('table, name, ARN and index name', () => {

@@ -1,2 +1,3 @@
 export * from './lakehouse-pipeline';
-export * from './transformation-step';
+export * from './pipeline-step';
+export * from './dbt-job';

@@ -1,73 +1,59 @@
-import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CostAllocationTags, DataRetention, Naming, ResourceKind, RunRecord, RunStatus, Validate } from '@lakehouse-cdk/core';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { crawlerRun } from './private/crawler-poll';
+import { IPipelineStep, PipelineStep, PipelineStepConfig } from './pipeline-step';
+import { pollCount } from './private/bounded-poll';
+import { DEFAULT_CRAWL_POLL_INTERVAL, DEFAULT_CRAWL_TIMEOUT } from './private/crawl-step';
 import { inputValidation } from './private/input-validation';
+import { LOG_GROUP_PREFIX, loggedStateMachine } from './private/logged-state-machine';
 import { DYNAMODB_TRANSIENT_ERRORS, addTransientRetry } from './private/retry';
-import { ITransformationStep, TransformationStep } from './transformation-step';
+import { StuckRunCloser } from './private/stuck-run-closer';
 
 /** Properties of the lakehouse pipeline. */
 export interface LakehousePipelineProps {
   /**
    * The pipeline-runs table: partition key `pipeline_name`, sort key
-   * `execution_date` (both String). The pipeline writes one item per run.
+   * `execution_date` (both String). The pipeline writes one item per run
+   * (core's `RunRecord`).
    */
   readonly runsTable: dynamodb.ITable;
 
-  /** The name of the Glue crawler of the raw layer. */
-  readonly rawCrawlerName: string;
-
-  /** The name of the Glue crawler of the curated layer. */
-  readonly curatedCrawlerName: string;
-
-  /** The Athena workgroup that runs the transformation query. */
-  readonly athenaWorkGroupName: string;
+  /**
+   * The steps of a run, in order, between the start and the outcome records.
+   * Each step's name is unique. Give either `steps`, or `rawCrawlerName`,
+   * `curatedCrawlerName` and `transformation` for the default list.
+   * @default - raw crawl → transformation → curated crawl:
+   * `[PipelineStep.crawl({ name: 'Raw', crawlerName: rawCrawlerName, … }), transformation, PipelineStep.crawl({ name: 'Curated', … })]`
+   */
+  readonly steps?: IPipelineStep[];
 
   /**
-   * The bucket that receives the Athena query results. The pipeline may
-   * write only under `resultsPrefix` in it.
-   * @default - no S3 access: the workgroup's result location must be
-   * writable by the state machine's role through other grants
+   * The Glue crawler of the raw layer, for the default steps.
+   * @default - none; required when `steps` is not given
    */
-  readonly resultsBucket?: s3.IBucket;
+  readonly rawCrawlerName?: string;
 
   /**
-   * The key prefix of the Athena query results in `resultsBucket`: a
-   * relative S3 key prefix (`Validate.keyPrefix`): segments of letters,
-   * digits and `!_.'()=-` each followed by `/`, no wildcard, no `.` or `..`
-   * segment, 2 to 512 characters.
-   * @default 'athena-results/'
+   * The Glue crawler of the curated layer, for the default steps.
+   * @default - none; required when `steps` is not given
    */
-  readonly resultsPrefix?: string;
+  readonly curatedCrawlerName?: string;
 
   /**
-   * The KMS key that encrypts the query results.
-   * @default - no KMS access for the results
+   * The transformation step of the default steps, usually
+   * `PipelineStep.dbt(job)`, whose state is `RunDbtTransformations`.
+   * @default - none; required when `steps` is not given
    */
-  readonly resultsKey?: kms.IKey;
-
-  /**
-   * The Glue database that the transformation query reads; the role can read
-   * its tables and partitions.
-   * @default - no Glue catalog access (the default query reads no table)
-   */
-  readonly catalogDatabaseName?: string;
-
-  /**
-   * The `RunDbtTransformations` step.
-   * @default TransformationStep.athenaQuery() - `SELECT 1` in the workgroup
-   */
-  readonly transformationStep?: ITransformationStep;
+  readonly transformation?: IPipelineStep;
 
   /**
    * The `pipeline_name` of a run whose input does not give one: the partition
@@ -78,14 +64,14 @@ export interface LakehousePipelineProps {
   readonly pipelineName?: string;
 
   /**
-   * Time between two polls of a crawler: whole seconds, from 1 second to
-   * 1 hour. Each poll is four state transitions.
+   * Time between two polls of a crawler of the default steps: whole
+   * seconds, from 1 second to 1 hour. Each poll is four state transitions.
    * @default Duration.seconds(30)
    */
   readonly crawlerPollInterval?: Duration;
 
   /**
-   * How long a crawler may run before the run fails with
+   * How long a crawler of the default steps may run before the run fails with
    * `Lakehouse.CrawlerTimeout`. It becomes a number of polls,
    * `ceil(crawlerTimeout / crawlerPollInterval)`, at most 1,000 so that an
    * execution stays well under the 25,000-event history limit.
@@ -94,10 +80,12 @@ export interface LakehousePipelineProps {
   readonly crawlerTimeout?: Duration;
 
   /**
-   * The timeout of a whole execution. It must exceed twice `crawlerTimeout`,
-   * so that a slow crawler fails the run (and records it) before the
-   * execution times out (which records nothing).
-   * @default Duration.hours(2)
+   * The timeout of a whole execution, in whole seconds, at most a year. It
+   * must exceed the steps' longest durations added up (poll bounds, job
+   * timeouts), so that a slow step fails and records the run before the
+   * execution times out. A timed-out execution's record is closed by the
+   * stuck-run rule.
+   * @default - the steps' longest durations added up plus 15 minutes, and at least 2 hours
    */
   readonly timeout?: Duration;
 
@@ -139,30 +127,21 @@ export interface LakehousePipelineProps {
 }
 
 const DEFAULT_PIPELINE_NAME = 'lakehouse-pipeline';
-const DEFAULT_RESULTS_PREFIX = 'athena-results/';
-const DEFAULT_POLL_INTERVAL = Duration.seconds(30);
-const DEFAULT_CRAWLER_TIMEOUT = Duration.minutes(30);
-const DEFAULT_TIMEOUT = Duration.hours(2);
-const MAX_POLLS = 1000;
-const MAX_POLL_INTERVAL_SECONDS = 3600;
+const MIN_DEFAULT_TIMEOUT = Duration.hours(2);
+/** What the default timeout adds to the steps' longest durations: the records, retries and a slow start. */
+const TIMEOUT_MARGIN_SECONDS = 15 * 60;
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
-/** The vended-logs prefix keeps log delivery out of the 5,120-character CloudWatch Logs resource policy. */
-const LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
 const FAILURE_PATH = '$.failure';
-const TRANSFORMATION_STATE = 'RunDbtTransformations';
-
-/** The actions of the log-delivery and X-Ray statements that Step Functions needs on `*`. */
-const LOGS_AND_XRAY_ACTIONS = new Set([
-  'logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery',
-  'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups',
-  'xray:PutTraceSegments', 'xray:PutTelemetryRecords', 'xray:GetSamplingRules', 'xray:GetSamplingTargets',
-]);
+/** The pipeline's own states, which no step may reuse. */
+const PIPELINE_STATES = ['RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure', 'PipelineSucceeded', 'PipelineFailed',
+  'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
 
 /**
  * The lakehouse pipeline: a Step Functions state machine that records the
- * run, crawls the raw layer, runs the transformations, crawls the curated
- * layer and records the outcome, with its role, encrypted log group and
- * alarms.
+ * run's start, runs its steps in order (by default: crawl raw, transform
+ * with dbt, crawl curated), and records the outcome, with its role,
+ * encrypted log group, alarms, and a rule that closes the record of an
+ * execution that timed out or was aborted.
  *
  * Input: `{"pipeline_name"?: string, "execution_date": "YYYY-MM-DD"}`.
  */
@@ -175,60 +154,71 @@ export class LakehousePipeline extends Construct {
   public readonly stateMachineName: string;
   /** The log group of the executions (level ALL, with execution data). */
   public readonly logGroup: logs.ILogGroup;
-  /** The key that encrypts the log group. */
+  /** The key that encrypts the log groups. */
   public readonly logEncryptionKey: kms.IKey;
   /** Fires when an execution fails. */
   public readonly executionsFailedAlarm: cloudwatch.IAlarm;
-  /** Fires when an execution times out (its run record stays RUNNING). */
+  /** Fires when an execution times out (the stuck-run rule sets its record to FAILED). */
   public readonly executionsTimedOutAlarm: cloudwatch.IAlarm;
-  /** Fires when an execution is aborted (its run record stays RUNNING). */
+  /** Fires when an execution is aborted (the stuck-run rule sets its record to FAILED). */
   public readonly executionsAbortedAlarm: cloudwatch.IAlarm;
+  /** The Express state machine that sets the record of a timed-out or aborted execution to FAILED. */
+  public readonly stuckRunCloser: sfn.IStateMachine;
   /** The `pipeline_name` of runs whose input gives none. */
   public readonly pipelineName: string;
+  /** The ids of the steps' first states, in order. */
+  public readonly stepStartStates: string[];
 
   constructor(scope: Construct, id: string, props: LakehousePipelineProps) {
     super(scope, id);
     const pipelineName = props.pipelineName ?? DEFAULT_PIPELINE_NAME;
-    const resultsPrefix = props.resultsPrefix ?? DEFAULT_RESULTS_PREFIX;
-    const pollInterval = props.crawlerPollInterval ?? DEFAULT_POLL_INTERVAL;
-    const crawlerTimeout = props.crawlerTimeout ?? DEFAULT_CRAWLER_TIMEOUT;
-    const timeout = props.timeout ?? DEFAULT_TIMEOUT;
-    const maxPolls = this.validate(props, pipelineName, resultsPrefix, pollInterval, crawlerTimeout, timeout);
+    Validate.pipelineName('pipelineName', pipelineName, this);
+    const steps = this.stepsOf(props);
     this.pipelineName = pipelineName;
 
     const stateMachineName = props.naming?.name(ResourceKind.STATE_MACHINE, 'pipeline');
     const logGroupName = LOG_GROUP_PREFIX + (stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200 }));
     const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
-
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     this.logEncryptionKey = props.encryptionKey ?? new kms.Key(this, 'LogKey', {
       description: `Encrypts the execution logs of ${logGroupName}`,
       enableKeyRotation: true,
       removalPolicy,
     });
-    this.allowLogsToUseKey(this.logEncryptionKey, logGroupName);
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      logGroupName,
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: this.logEncryptionKey,
-      removalPolicy,
-    });
-    this.logGroup = logGroup;
 
-    const { definition, transformationWildcards } = this.buildDefinition(props, pipelineName, resultsPrefix, pollInterval, maxPolls);
-    const stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+    const { definition, configs } = this.buildDefinition(props.runsTable, steps, pipelineName);
+    this.stepStartStates = configs.map(config => config.start.id);
+    const timeout = this.timeoutOf(props.timeout, configs);
+    const { stateMachine, logGroup } = loggedStateMachine(this, 'StateMachine', {
       stateMachineName,
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      queryLanguage: sfn.QueryLanguage.JSON_PATH,
-      comment: 'Lakehouse pipeline: record the run, crawl raw, transform, crawl curated, record the outcome',
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      logGroupId: 'LogGroup',
+      logGroupName,
+      logKey: this.logEncryptionKey,
+      logKeySid: 'AllowCloudWatchLogsForPipelineLogs',
+      logRetention,
+      removalPolicy,
+      type: sfn.StateMachineType.STANDARD,
+      comment: `Lakehouse pipeline: record the run, ${steps.map(step => step.name).join(' → ')}, record the outcome`,
+      definition,
       timeout,
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      wildcardResources: configs.flatMap(config => config.wildcardResources ?? []),
     });
     this.stateMachine = stateMachine;
+    this.logGroup = logGroup;
     this.stateMachineArn = stateMachine.stateMachineArn;
     this.stateMachineName = stateMachine.stateMachineName;
-    this.acknowledgeRoleWildcards(stateMachine, transformationWildcards);
+
+    const closerName = props.naming?.name(ResourceKind.STATE_MACHINE, 'pipeline-stuck-runs');
+    this.stuckRunCloser = new StuckRunCloser(this, 'StuckRunCloser', {
+      pipeline: stateMachine,
+      runsTable: props.runsTable,
+      defaultPipelineName: pipelineName,
+      stateMachineName: closerName,
+      logGroupName: LOG_GROUP_PREFIX + (closerName ?? `${Names.uniqueResourceName(this, { maxLength: 180 })}-stuck-runs`),
+      logKey: this.logEncryptionKey,
+      logRetention,
+      removalPolicy,
+    }).stateMachine;
 
     const alarmName = (suffix: string) => stateMachineName === undefined ? undefined : `${stateMachineName}-${suffix}`;
     const alarm = (alarmId: string, suffix: string, metric: cloudwatch.Metric, description: string) => {
@@ -248,9 +238,9 @@ export class LakehousePipeline extends Construct {
     this.executionsFailedAlarm = alarm('ExecutionsFailedAlarm', 'executions-failed', stateMachine.metricFailed(period),
       'A lakehouse pipeline execution failed; its run record says why');
     this.executionsTimedOutAlarm = alarm('ExecutionsTimedOutAlarm', 'executions-timed-out', stateMachine.metricTimedOut(period),
-      'A lakehouse pipeline execution timed out; its run record is still RUNNING and must be set to FAILED before a re-run');
+      'A lakehouse pipeline execution timed out; the stuck-run rule sets its run record to FAILED, so the date can be re-run');
     this.executionsAbortedAlarm = alarm('ExecutionsAbortedAlarm', 'executions-aborted', stateMachine.metricAborted(period),
-      'A lakehouse pipeline execution was aborted; its run record is still RUNNING and must be set to FAILED before a re-run');
+      'A lakehouse pipeline execution was aborted; the stuck-run rule sets its run record to FAILED, so the date can be re-run');
 
     CostAllocationTags.tagLayer(this, 'workflow');
   }
@@ -271,53 +261,61 @@ export class LakehousePipeline extends Construct {
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }));
   }
 
-  private validate(props: LakehousePipelineProps, pipelineName: string, resultsPrefix: string,
-    pollInterval: Duration, crawlerTimeout: Duration, timeout: Duration): number {
-    Validate.pipelineName('pipelineName', pipelineName, this);
-    const crawlerRules = Naming.rulesFor(ResourceKind.GLUE_CRAWLER);
-    for (const [prop, crawlerName] of [['rawCrawlerName', props.rawCrawlerName], ['curatedCrawlerName', props.curatedCrawlerName]]) {
-      Validate.length(prop, crawlerName, crawlerRules.minLength, crawlerRules.maxLength, this);
-      Validate.matches(prop, crawlerName, crawlerRules.pattern, `must be a Glue crawler name (${crawlerRules.description})`, this);
+  /** The steps given, or the default list; checks that the names are unique. */
+  private stepsOf(props: LakehousePipelineProps): IPipelineStep[] {
+    const defaults: Array<[string, unknown]> = [
+      ['rawCrawlerName', props.rawCrawlerName], ['curatedCrawlerName', props.curatedCrawlerName], ['transformation', props.transformation],
+    ];
+    let steps: IPipelineStep[];
+    if (props.steps !== undefined) {
+      const given = defaults.filter(([, value]) => value !== undefined).map(([prop]) => prop);
+      if (given.length > 0) {
+        Validate.fail('steps', `${props.steps.length} steps`, `must not be combined with ${given.join(', ')}, which only build the default steps`, this);
+      }
+      if (props.steps.length === 0) Validate.fail('steps', '[]', 'must hold at least one step', this);
+      steps = props.steps;
+    } else {
+      for (const [prop, value] of defaults) {
+        if (value === undefined) Validate.fail(prop, 'undefined', 'is required when steps is not given (it builds the default steps)', this);
+      }
+      const pollInterval = props.crawlerPollInterval ?? DEFAULT_CRAWL_POLL_INTERVAL;
+      const crawlerTimeout = props.crawlerTimeout ?? DEFAULT_CRAWL_TIMEOUT;
+      pollCount('crawlerPollInterval', pollInterval, 'crawlerTimeout', crawlerTimeout, this);
+      const crawl = (name: string, crawlerName: string) => PipelineStep.crawl({ name, crawlerName, pollInterval, timeout: crawlerTimeout });
+      steps = [crawl('Raw', props.rawCrawlerName!), props.transformation!, crawl('Curated', props.curatedCrawlerName!)];
     }
-    const workGroupRules = Naming.rulesFor(ResourceKind.ATHENA_WORKGROUP);
-    Validate.length('athenaWorkGroupName', props.athenaWorkGroupName, workGroupRules.minLength, workGroupRules.maxLength, this);
-    Validate.matches('athenaWorkGroupName', props.athenaWorkGroupName, workGroupRules.pattern,
-      `must be an Athena workgroup name (${workGroupRules.description})`, this);
-    if (props.catalogDatabaseName !== undefined) {
-      const databaseRules = Naming.rulesFor(ResourceKind.GLUE_DATABASE);
-      Validate.length('catalogDatabaseName', props.catalogDatabaseName, databaseRules.minLength, databaseRules.maxLength, this);
-      Validate.matches('catalogDatabaseName', props.catalogDatabaseName, databaseRules.pattern,
-        `must be a Glue database name (${databaseRules.description})`, this);
+    const seen = new Set<string>();
+    for (const step of steps) {
+      if (seen.has(step.name)) Validate.fail('steps', JSON.stringify(step.name), 'must give each step a name of its own (state ids are made of it)', this);
+      seen.add(step.name);
     }
-    Validate.keyPrefix('resultsPrefix', resultsPrefix, this);
-
-    const pollSeconds = pollInterval.toSeconds({ integral: false });
-    Validate.integerInRange('crawlerPollInterval (seconds)', pollSeconds, 1, MAX_POLL_INTERVAL_SECONDS, this);
-    const crawlerSeconds = crawlerTimeout.toSeconds({ integral: false });
-    Validate.atLeast('crawlerTimeout', crawlerSeconds, pollSeconds, 'seconds', 'one crawlerPollInterval', this);
-    const maxPolls = Math.ceil(crawlerSeconds / pollSeconds);
-    if (maxPolls > MAX_POLLS) {
-      Validate.fail('crawlerTimeout', `${crawlerSeconds} seconds`,
-        `must be at most ${MAX_POLLS} crawlerPollIntervals (${MAX_POLLS * pollSeconds} seconds), to stay under the 25,000-event execution history limit`, this);
-    }
-    const timeoutSeconds = timeout.toSeconds({ integral: false });
-    Validate.after('timeout', timeoutSeconds, 'twice crawlerTimeout', 2 * crawlerSeconds, 'seconds', this);
-    if (timeoutSeconds > MAX_EXECUTION_SECONDS) {
-      Validate.fail('timeout', `${timeoutSeconds} seconds`, `must be at most ${MAX_EXECUTION_SECONDS} seconds (a Standard execution lasts at most one year)`, this);
-    }
-    if (!Number.isInteger(timeoutSeconds)) {
-      Validate.fail('timeout', `${timeoutSeconds} seconds`, 'must be a whole number of seconds (TimeoutSeconds is an integer)', this);
-    }
-    return maxPolls;
+    return steps;
   }
 
-  private buildDefinition(props: LakehousePipelineProps, pipelineName: string, resultsPrefix: string,
-    pollInterval: Duration, maxPolls: number): { definition: sfn.IChainable; transformationWildcards: WildcardResource[] } {
-    const table = props.runsTable;
+  private timeoutOf(requested: Duration | undefined, configs: PipelineStepConfig[]): Duration {
+    const stepSeconds = configs.reduce((sum, config) => sum + config.maxDuration.toSeconds({ integral: false }), 0);
+    if (requested === undefined) {
+      return Duration.seconds(Math.max(MIN_DEFAULT_TIMEOUT.toSeconds(), Math.ceil(stepSeconds + TIMEOUT_MARGIN_SECONDS)));
+    }
+    const seconds = requested.toSeconds({ integral: false });
+    if (Token.isUnresolved(seconds)) return requested;
+    Validate.after('timeout', seconds, 'the steps\' longest durations added up', stepSeconds, 'seconds', this);
+    if (seconds > MAX_EXECUTION_SECONDS) {
+      Validate.fail('timeout', `${seconds} seconds`, `must be at most ${MAX_EXECUTION_SECONDS} seconds (a Standard execution lasts at most one year)`, this);
+    }
+    if (!Number.isInteger(seconds)) {
+      Validate.fail('timeout', `${seconds} seconds`, 'must be a whole number of seconds (TimeoutSeconds is an integer)', this);
+    }
+    return requested;
+  }
+
+  private buildDefinition(table: dynamodb.ITable, steps: IPipelineStep[], pipelineName: string): { definition: sfn.IChainable; configs: PipelineStepConfig[] } {
     const S = (path: string) => tasks.DynamoAttributeValue.fromString(sfn.JsonPath.stringAt(path));
     const literal = (value: string) => tasks.DynamoAttributeValue.fromString(value);
-    const runKey = { pipeline_name: S('$.pipeline_name'), execution_date: S('$.execution_date') };
+    const runKey = { [RunRecord.PIPELINE_NAME]: S('$.pipeline_name'), [RunRecord.EXECUTION_DATE]: S('$.execution_date') };
     const thisExecution = S('$$.Execution.Id');
+    const names = (...attributes: string[]) => RunRecord.conditionNames(attributes);
+    const set = (...attributes: string[]) => `SET ${attributes.map(attribute => `#${attribute} = :${attribute}`).join(', ')}`;
 
     const alreadyRunning = new sfn.Fail(this, 'PipelineAlreadyRunning', {
       error: 'Lakehouse.PipelineAlreadyRunning',
@@ -335,19 +333,19 @@ export class LakehousePipeline extends Construct {
 
     // A run writes only its own record: the execution_arn condition keeps a
     // late or refused run from overwriting the record of another run.
+    const failureAttributes = [RunRecord.STATUS, RunRecord.END_TIME, RunRecord.ERROR, RunRecord.CAUSE, RunRecord.FAILED_STATE];
     const recordFailure = new tasks.DynamoUpdateItem(this, 'RecordPipelineFailure', {
       table,
       key: runKey,
-      updateExpression: 'SET #status = :failed, #end_time = :end_time, #error = :error, #cause = :cause',
-      conditionExpression: '#execution_arn = :execution_arn',
-      expressionAttributeNames: {
-        '#status': 'status', '#end_time': 'end_time', '#error': 'error', '#cause': 'cause', '#execution_arn': 'execution_arn',
-      },
+      updateExpression: set(...failureAttributes),
+      conditionExpression: RunRecord.OWN_RUN_CONDITION,
+      expressionAttributeNames: names(...failureAttributes, RunRecord.EXECUTION_ARN),
       expressionAttributeValues: {
-        ':failed': literal('FAILED'),
-        ':end_time': S('$$.State.EnteredTime'),
-        ':error': S(`${FAILURE_PATH}.Error`),
-        ':cause': S(`${FAILURE_PATH}.Cause`),
+        [`:${RunRecord.STATUS}`]: literal(RunStatus.FAILED),
+        [`:${RunRecord.END_TIME}`]: S('$$.State.EnteredTime'),
+        [`:${RunRecord.ERROR}`]: S(`${FAILURE_PATH}.Error`),
+        [`:${RunRecord.CAUSE}`]: S(`${FAILURE_PATH}.Cause`),
+        [`:${RunRecord.FAILED_STATE}`]: S(`${FAILURE_PATH}.State`),
         ':execution_arn': thisExecution,
       },
       resultPath: sfn.JsonPath.DISCARD,
@@ -355,27 +353,30 @@ export class LakehousePipeline extends Construct {
     addTransientRetry(recordFailure, DYNAMODB_TRANSIENT_ERRORS);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: '$.record_failure_error' });
     recordFailure.next(pipelineFailed);
-    const catchToFailure = (task: sfn.TaskStateBase) =>
-      task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: FAILURE_PATH });
+    // Each task's failure names it: a Pass per task adds the state id to the caught error.
+    const catchToFailure = (task: sfn.TaskStateBase, onFailure: sfn.IChainable = recordFailure) => {
+      const named = new sfn.Pass(this, `${task.id}Failed`, {
+        parameters: { 'Error.$': `${FAILURE_PATH}.Error`, 'Cause.$': `${FAILURE_PATH}.Cause`, State: task.id },
+        resultPath: FAILURE_PATH,
+      });
+      named.next(onFailure);
+      task.addCatch(named, { errors: [sfn.Errors.ALL], resultPath: FAILURE_PATH });
+    };
 
     const recordStart = new tasks.DynamoPutItem(this, 'RecordPipelineStart', {
       table,
       item: {
-        pipeline_name: S('$.pipeline_name'),
-        execution_date: S('$.execution_date'),
-        status: literal('RUNNING'),
+        ...runKey,
+        [RunRecord.STATUS]: literal(RunStatus.RUNNING),
         // The state's entry time rather than $$.Execution.StartTime: the same
         // moment to within the validation states, and the local interpreter
         // the pipeline is tested with gives StartTime as a non-JSON datetime.
-        start_time: S('$$.State.EnteredTime'),
-        execution_arn: thisExecution,
+        [RunRecord.START_TIME]: S('$$.State.EnteredTime'),
+        [RunRecord.EXECUTION_ARN]: thisExecution,
       },
-      // Refused while another execution's run of this pipeline and date is
-      // RUNNING. FAILED and SUCCEEDED runs may be re-run. The execution_arn
-      // clause makes a retried PutItem of this same execution succeed.
-      conditionExpression: 'attribute_not_exists(pipeline_name) OR #status <> :running OR #execution_arn = :execution_arn',
-      expressionAttributeNames: { '#status': 'status', '#execution_arn': 'execution_arn' },
-      expressionAttributeValues: { ':running': literal('RUNNING'), ':execution_arn': thisExecution },
+      conditionExpression: RunRecord.START_CONDITION,
+      expressionAttributeNames: names(RunRecord.PIPELINE_NAME, RunRecord.STATUS, RunRecord.EXECUTION_ARN),
+      expressionAttributeValues: { ':running': literal(RunStatus.RUNNING), ':execution_arn': thisExecution },
       resultPath: sfn.JsonPath.DISCARD,
     });
     addTransientRetry(recordStart, DYNAMODB_TRANSIENT_ERRORS);
@@ -388,101 +389,55 @@ export class LakehousePipeline extends Construct {
     recordStart.addCatch(alreadyRunning, { errors: ['DynamoDB.ConditionalCheckFailedException'], resultPath: FAILURE_PATH });
     catchToFailure(recordStart);
 
-    const rawCrawl = crawlerRun(this, {
-      layerWord: 'Raw', crawlerName: props.rawCrawlerName, pollInterval, maxPolls,
-      onFailure: recordFailure, failurePath: FAILURE_PATH,
-    });
-    const curatedCrawl = crawlerRun(this, {
-      layerWord: 'Curated', crawlerName: props.curatedCrawlerName, pollInterval, maxPolls,
-      onFailure: recordFailure, failurePath: FAILURE_PATH,
-    });
-
-    const transformation = (props.transformationStep ?? TransformationStep.athenaQuery()).bind(this, {
-      stateId: TRANSFORMATION_STATE,
-      resultPath: '$.transformation',
-      athenaWorkGroupName: props.athenaWorkGroupName,
-      resultsBucket: props.resultsBucket,
-      resultsPrefix,
-      resultsKey: props.resultsKey,
-      catalogDatabaseName: props.catalogDatabaseName,
-    });
-    if (transformation.task.id !== TRANSFORMATION_STATE) {
-      Validate.fail('transformationStep', JSON.stringify(transformation.task.id), `must build its task with the id ${TRANSFORMATION_STATE}`, this);
-    }
-    if (transformation.transientErrors.length === 0) {
-      Validate.fail('transformationStep', '[] transient errors', 'must name at least one transient error to retry', this);
-    }
-    addTransientRetry(transformation.task, transformation.transientErrors);
-    catchToFailure(transformation.task);
-
     const recordSuccess = new tasks.DynamoUpdateItem(this, 'RecordPipelineSuccess', {
       table,
       key: runKey,
-      updateExpression: 'SET #status = :succeeded, #end_time = :end_time',
-      conditionExpression: '#execution_arn = :execution_arn',
-      expressionAttributeNames: { '#status': 'status', '#end_time': 'end_time', '#execution_arn': 'execution_arn' },
+      updateExpression: set(RunRecord.STATUS, RunRecord.END_TIME),
+      conditionExpression: RunRecord.OWN_RUN_CONDITION,
+      expressionAttributeNames: names(RunRecord.STATUS, RunRecord.END_TIME, RunRecord.EXECUTION_ARN),
       expressionAttributeValues: {
-        ':succeeded': literal('SUCCEEDED'),
-        ':end_time': S('$$.State.EnteredTime'),
+        [`:${RunRecord.STATUS}`]: literal(RunStatus.SUCCEEDED),
+        [`:${RunRecord.END_TIME}`]: S('$$.State.EnteredTime'),
         ':execution_arn': thisExecution,
       },
       resultPath: sfn.JsonPath.DISCARD,
     });
     addTransientRetry(recordSuccess, DYNAMODB_TRANSIENT_ERRORS);
     catchToFailure(recordSuccess);
-
-    recordStart.next(rawCrawl.start);
-    rawCrawl.next(transformation.task);
-    transformation.task.next(curatedCrawl.start);
-    curatedCrawl.next(recordSuccess);
     recordSuccess.next(new sfn.Succeed(this, 'PipelineSucceeded'));
 
-    return {
-      definition: inputValidation(this, pipelineName, recordStart),
-      transformationWildcards: transformation.wildcardResources ?? [],
-    };
+    // Steps are bound from the last to the first, so that each knows where it goes next.
+    const configs: PipelineStepConfig[] = [];
+    let next: sfn.IChainable = recordSuccess;
+    for (const step of [...steps].reverse()) {
+      const config = this.bindStep(step, { next, recordFailure, failurePath: FAILURE_PATH, runsTable: table });
+      for (const { task, transientErrors, onFailure } of config.tasks) {
+        if (transientErrors.length === 0) {
+          Validate.fail('steps', JSON.stringify(step.name), `must name at least one transient error to retry on its task ${task.id}`, this);
+        }
+        addTransientRetry(task, transientErrors);
+        catchToFailure(task, onFailure);
+      }
+      configs.unshift(config);
+      next = config.start;
+    }
+    recordStart.next(next);
+
+    return { definition: inputValidation(this, pipelineName, recordStart), configs };
   }
 
-  private allowLogsToUseKey(key: kms.IKey, logGroupName: string): void {
-    const stack = Stack.of(this);
-    // CloudWatch Logs encrypts with the key itself, so the key policy must
-    // allow the regional logs principal, limited to this log group.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      sid: 'AllowCloudWatchLogsForPipelineLogs',
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
-      resources: ['*'],
-      conditions: {
-        ArnEquals: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-            service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        },
-      },
-    }));
-  }
-
-  private acknowledgeRoleWildcards(stateMachine: sfn.StateMachine, transformationWildcards: WildcardResource[]): void {
-    const policy = NagAcknowledgements.defaultPolicyOf(stateMachine);
-    if (!policy) return;
-    NagAcknowledgements.wildcardResources(policy, [
-      {
-        resource: '*',
-        reason: 'Step Functions log delivery (logs:*LogDelivery, DescribeLogGroups, resource policies) and X-Ray trace writes do not support resource-level permissions; AWS documents Resource "*" for them',
-      },
-      ...transformationWildcards,
-    ]);
-    // The one `Resource::*` acknowledgement covers every `*` statement of the
-    // policy, so only the log-delivery and X-Ray statements may have one.
-    policy.node.addValidation({
-      validate: () => {
-        const statements: any[] = Stack.of(policy).resolve(policy.document)?.Statement ?? [];
-        return statements
-          .filter(statement => statement.Effect === 'Allow' && [statement.Resource ?? []].flat().includes('*'))
-          .map(statement => [statement.Action ?? []].flat() as string[])
-          .filter(actions => !actions.every(action => LOGS_AND_XRAY_ACTIONS.has(action)))
-          .map(actions => `the pipeline role allows ${actions.join(', ')} on Resource "*"; only the Step Functions log-delivery and X-Ray actions may have Resource "*" (its cdk-nag finding is acknowledged for them alone), so scope the statement to the resources it uses`);
-      },
-    });
+  private bindStep(step: IPipelineStep, context: Parameters<IPipelineStep['bind']>[1]): PipelineStepConfig {
+    try {
+      return step.bind(this, context);
+    } catch (error) {
+      // Two steps whose state ids clash (a step named after another's state): name the step instead of the construct.
+      const message = error instanceof Error ? error.message : String(error);
+      const clash = /There is already a Construct with name '([^']+)'/.exec(message);
+      if (clash) {
+        Validate.fail('steps', JSON.stringify(step.name), `must not build the state ${clash[1]}, which another step or the pipeline already has`
+          + ` (the pipeline's own states: ${PIPELINE_STATES.join(', ')})`, this);
+      }
+      throw error;
+    }
   }
 }

@@ -42,3 +42,8 @@ export function addTransientRetry(task: sfn.TaskStateBase, errors: string[]): vo
     jitterStrategy: sfn.JitterType.FULL,
   });
 }
+
+/** Errors worth retrying on the CodeBuild optimized integration: the account's concurrent-build limit. */
+export const CODEBUILD_TRANSIENT_ERRORS = [
+  'CodeBuild.AccountLimitExceededException',
+];
