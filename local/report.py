@@ -45,6 +45,13 @@ def format_record(record: dict[str, Any]) -> list[str]:
     lines = []
     for key in keys:
         value = record[key]
+        if isinstance(value, dict) and value:
+            # A map (the dbt job's summary): one entry a line, under its name.
+            for index, (name, item) in enumerate(sorted(value.items())):
+                label = key if index == 0 else ""
+                text = item if isinstance(item, str) else json.dumps(item, sort_keys=True)
+                lines.append(f"  {label:<15} {name}: {text}")
+            continue
         text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
         lines.append(f"  {key:<15} {text}")
     return lines

@@ -3,16 +3,16 @@
 The starting point is the Airflow environment of the orchestration stack: its
 option `lakehouse.state_machine_arn` names the pipeline state machine. The run
 needs every resource the state machine's definition refers to (through `Ref`,
-`Fn::GetAtt` or another stack's export) or names literally (the workgroup and
-database names), and what those resources refer to in turn. Resources of the
-types below are created in moto from their template properties; the others
-(roles, keys, policies) only lend their names and ARNs.
+`Fn::GetAtt` or another stack's export), and what those resources refer to in
+turn. Resources of the types below are created in moto from their template
+properties; the others (roles, keys, policies) only lend their names and ARNs.
+A CodeBuild project is not created: the local worker runs its build, with the
+project's environment variables from the template.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -116,20 +116,6 @@ class RunPlan:
         return [resource.name for resource in self.resources if resource.type == resource_type]
 
 
-def _strings(value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for item in value.values() for s in _strings(item)]
-    if isinstance(value, list):
-        return [s for item in value for s in _strings(item)]
-    return []
-
-
-def _words(value: Any) -> set[str]:
-    return {word for text in _strings(value) for word in re.split(r"[\s/:'\",()]+", text) if word}
-
-
 def _orchestration(assembly: Assembly) -> tuple[str, dict[str, str]]:
     environments = list(assembly.resources_of_type("AWS::MWAA::Environment"))
     if len(environments) != 1:
@@ -160,13 +146,6 @@ def plan_run(assembly: Assembly) -> RunPlan:
     needed = set(resolver.used)
     role_arn = resolver.resolve(properties["RoleArn"])
     name = resolver.physical_name(machine_rid)
-
-    # Resources the definition names literally, e.g. a workgroup or database by its name.
-    words = _words(definition)
-    for resource_type in CREATORS:
-        for rid, _ in assembly.resources_of_type(resource_type):
-            if Resolver(assembly, rid.stack).physical_name(rid) in words:
-                needed.add(rid)
 
     planned: dict[ResourceId, PlannedResource] = {}
     build_environments: dict[str, dict[str, str]] = {}

@@ -76,7 +76,14 @@ class LocalAws:
     def stop(self) -> None:
         if self._server is not None:
             server, self._server = self._server, None
-            server.stop()
+            # moto's configuration is global to the process: leave it as it was found.
+            try:
+                self._post("/moto-api/state-manager/unset-transition", {"model_name": CRAWL_MODEL})
+                self._post("/moto-api/config", {"stepfunctions": {"execute_state_machine": False}})
+            except OSError:
+                pass  # stopping matters more than tidying
+            finally:
+                server.stop()
 
     def client(self, service: str) -> Any:
         return boto3.client(

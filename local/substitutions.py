@@ -153,10 +153,12 @@ def shorten_waits(asl: Asl, seconds: int = 1) -> Asl:
 def failable_states(asl: Asl) -> list[str]:
     """The states `--fail-at` accepts: a failure there must end with the run record FAILED.
 
-    These are the Task states with a Catch, less the task that creates the run
-    record (`dynamodb:putItem`: before it there is no record to mark) and tasks
-    whose every Catch ends the run at once in a Fail state (the failure recorder
-    itself: when it fails, nothing is left to record the failure).
+    These are the Task states with a Catch that a run passes through on its way
+    to success (reached from StartAt without following a Catch), less the task
+    that creates the run record (`dynamodb:putItem`: before it there is no
+    record to mark) and tasks whose every Catch ends the run at once in a Fail
+    state (the failure recorder itself: when it fails, nothing is left to record
+    the failure).
     """
     states = dict(iter_states(asl))
     names = []
@@ -173,7 +175,7 @@ def failable_states(asl: Asl) -> list[str]:
 
 
 def _in_execution_order(asl: Asl) -> list[str]:
-    """The top-level states, breadth-first from StartAt along Next, Default, Choices and Catch."""
+    """The top-level states a run can pass through without an error, breadth-first from StartAt."""
     states = asl.get("States", {})
     order, queue = [], [asl["StartAt"]]
     while queue:
@@ -184,8 +186,7 @@ def _in_execution_order(asl: Asl) -> list[str]:
         state = states[name]
         queue += [state[key] for key in ("Next", "Default") if key in state]
         queue += [rule["Next"] for rule in state.get("Choices", [])]
-        queue += [handler["Next"] for handler in state.get("Catch", [])]
-    return order + [name for name in states if name not in order]
+    return order
 
 
 def fail_at(asl: Asl, state_name: str, queue_url: str) -> Asl:
@@ -206,38 +207,10 @@ def fail_at(asl: Asl, state_name: str, queue_url: str) -> Asl:
     return out
 
 
-def athena_placeholder_as_build(asl: Asl) -> Asl:
-    """Until the definition runs dbt through CodeBuild: its Athena placeholder becomes the CodeBuild step.
-
-    The transformation state `RunDbtTransformations` that starts the placeholder
-    query `SELECT 1` is given the CodeBuild step's shape (the execution date,
-    pipeline name and execution id as environment overrides), so the local
-    worker runs dbt where AWS would run the build. A definition without the
-    placeholder is returned unchanged.
-    """
-    out = copy.deepcopy(asl)
-    state = out.get("States", {}).get("RunDbtTransformations")
-    if not state or not state.get("Resource", "").endswith(":athena:startQueryExecution"):
-        return out
-    state["Resource"] = "arn:aws:states:::codebuild:startBuild.sync"
-    state["Parameters"] = {
-        "ProjectName": "lakehouse-local-dbt",
-        "EnvironmentVariablesOverride": [
-            {"Name": "LAKEHOUSE_EXECUTION_DATE", "Type": "PLAINTEXT", "Value.$": "$.execution_date"},
-            {"Name": "LAKEHOUSE_PIPELINE_NAME", "Type": "PLAINTEXT", "Value.$": "$.pipeline_name"},
-            {"Name": "LAKEHOUSE_EXECUTION_ARN", "Type": "PLAINTEXT", "Value.$": "$$.Execution.Id"},
-        ],
-    }
-    state["ResultSelector"] = {"BuildId.$": "$.Build.Id", "BuildStatus.$": "$.Build.BuildStatus"}
-    state.pop("Retry", None)  # Athena's throttling errors; a build has none of its own
-    return out
-
-
 def local_steps(queue_url: str, wait_seconds: int = 1,
                 fail_at_state: str | None = None) -> list[tuple[str, Callable[[Asl], Asl]]]:
     """The substitutions of the local copy, in order, each with its name."""
     steps: list[tuple[str, Callable[[Asl], Asl]]] = [
-        ("athena_placeholder_as_build", athena_placeholder_as_build),
         ("run_builds_on_local_worker", lambda asl: run_builds_on_local_worker(asl, queue_url)),
         ("moto_sdk_error_names", moto_sdk_error_names),
         ("moto_crawl_status", moto_crawl_status),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -22,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from .paths import shown
+from .paths import REPO, shown
 from .substitutions import BUILD_KIND, FAIL_KIND, INJECTED_ERROR
 from .templates import ACCOUNT
 
 SUMMARY_PREFIX = "LAKEHOUSE_DBT_SUMMARY "
+BUILD_FAILED_ERROR = "Local.BuildFailed"
 
 
 @dataclass
@@ -36,10 +36,8 @@ class WorkerPaths:
     duckdb_path: Path
     logs: Path
     dbt_work: Path
-
-    @property
-    def entrypoint(self) -> Path:
-        return self.repo / "dbt_project" / "scripts" / "lakehouse_dbt.py"
+    # The dbt job's entrypoint, the same script the CodeBuild project runs.
+    entrypoint: Path = REPO / "dbt_project" / "scripts" / "lakehouse_dbt.py"
 
 
 def build_environment(base: dict[str, str], project_environment: dict[str, str],
@@ -69,18 +67,9 @@ def build_environment(base: dict[str, str], project_environment: dict[str, str],
     return env
 
 
-def dbt_command(paths: WorkerPaths, env: dict[str, str]) -> tuple[list[str], Path]:
-    """The command and working folder of a build."""
-    if paths.entrypoint.exists():
-        return [sys.executable, str(paths.entrypoint), "--target", "local"], paths.repo
-    # Until the entrypoint exists: the dbt build it will run, with the shipped example profile.
-    profiles = paths.dbt_work / "profiles"
-    profiles.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(paths.repo / "dbt_project" / "profiles.yml.example", profiles / "profiles.yml")
-    dbt = Path(sys.executable).with_name("dbt")
-    variables = json.dumps({"execution_date": env.get("LAKEHOUSE_EXECUTION_DATE", "")})
-    return ([str(dbt), "build", "--target", "local", "--profiles-dir", str(profiles), "--vars", variables],
-            paths.repo / "dbt_project")
+def dbt_command(paths: WorkerPaths) -> list[str]:
+    """The build: the job's entrypoint on the local target."""
+    return [sys.executable, str(paths.entrypoint), "--target", "local"]
 
 
 def dbt_result_line(output: str) -> str:
@@ -165,7 +154,7 @@ class LocalWorker:
         env = build_environment(dict(os.environ), self.project_environments.get(project, {}),
                                 start_build.get("EnvironmentVariablesOverride", []), self.paths,
                                 self.aws.endpoint, self.aws.region)
-        command, cwd = dbt_command(self.paths, env)
+        command = dbt_command(self.paths)
         self.builds += 1
         date = env.get("LAKEHOUSE_EXECUTION_DATE", "run")
         log_file = self.paths.logs / f"dbt-{date}-{self.builds}.log"
@@ -174,21 +163,21 @@ class LocalWorker:
         self.say(f"  worker: {state} → dbt build --target local (log: {shown(log_file)})")
         started = time.monotonic()
         with open(log_file, "w") as log:
-            self._process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
+            self._process = subprocess.Popen(command, cwd=self.paths.repo, env=env, stdout=log, stderr=subprocess.STDOUT,
                                              start_new_session=True)
             code = self._process.wait()
         self._process = None
         if self._stop.is_set():
             return
-        result = dbt_result_line(log_file.read_text())
+        result = dbt_result_line(log_file.read_text()) or f"dbt build exited {code}"
         elapsed = time.monotonic() - started
+        self.say(f"  worker: {result} ({elapsed:.1f} s)")
         if code == 0:
-            self.say(f"  worker: dbt build succeeded in {elapsed:.1f} s: {result}")
             self._sfn.send_task_success(taskToken=token, output=json.dumps(
                 {"Build": {"Id": build_id, "ProjectName": project, "BuildStatus": "SUCCEEDED"}}))
         else:
-            self.say(f"  worker: dbt build failed (exit {code}) in {elapsed:.1f} s: {result}")
-            self._fail(token, "States.TaskFailed", json.dumps(
+            # AWS names this failure States.TaskFailed; moto refuses task failures named States.*.
+            self._fail(token, BUILD_FAILED_ERROR, json.dumps(
                 {"Build": {"Id": build_id, "ProjectName": project, "BuildStatus": "FAILED"}}))
 
     def _fail(self, token: str, error: str, cause: str) -> None:

@@ -69,7 +69,7 @@ def test_the_default_run_prints_each_state_with_its_time_in_order(default_run):
         return next(i for i, line in enumerate(lines) if line.strip().endswith(text) or text in line)
 
     assert index("RecordPipelineStart started") < index("RunDbtTransformations started") \
-        < index("dbt build succeeded") < index("RunDbtTransformations ended after") \
+        < index("worker: dbt build succeeded") < index("RunDbtTransformations ended after") \
         < index("RecordPipelineSuccess ended after") < index("execution succeeded")
 
 

@@ -232,6 +232,17 @@ def test_failable_states_are_the_caught_tasks_after_the_record_exists_in_executi
                                              "RecordSuccess"]
 
 
+def test_a_task_reached_only_after_a_failure_cannot_be_failed():
+    before = pipeline()
+    before["States"]["RunDbtTransformations"]["Catch"] = [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.failure", "Next": "ReadSummary"}]
+    before["States"]["ReadSummary"] = {
+        "Type": "Task", "Resource": "arn:aws:states:::dynamodb:getItem", "Parameters": {"TableName": "runs"},
+        "Catch": CATCH_ALL, "Next": "RecordFailure"}
+    assert "ReadSummary" not in s.failable_states(before)
+    assert "RunDbtTransformations" in s.failable_states(before)
+
+
 def test_a_task_without_catch_cannot_be_failed():
     before = pipeline()
     del before["States"]["GetCrawlResult"]["Catch"]
@@ -257,47 +268,14 @@ def test_fail_at_refuses_a_state_it_cannot_fail_and_lists_the_valid_ones(name):
     assert "StartCrawler, GetCrawlResult, RunDbtTransformations, RecordSuccess" in str(error.value)
 
 
-# --- athena_placeholder_as_build -----------------------------------------------------------------
-
-
-def placeholder_pipeline() -> dict:
-    before = pipeline()
-    before["States"]["RunDbtTransformations"] = {
-        "Type": "Task", "Resource": "arn:aws:states:::athena:startQueryExecution",
-        "Parameters": {"QueryString": "SELECT 1", "WorkGroup": "wg"},
-        "ResultSelector": {"QueryExecutionId.$": "$.QueryExecutionId"}, "ResultPath": "$.transformation",
-        "Retry": [{"ErrorEquals": ["Athena.TooManyRequestsException"]}],
-        "Catch": CATCH_ALL, "Next": "RecordSuccess",
-    }
-    return before
-
-
-def test_the_athena_placeholder_becomes_the_codebuild_step_with_the_run_context():
-    before = placeholder_pipeline()
-    after = s.athena_placeholder_as_build(before)
-    state = after["States"]["RunDbtTransformations"]
-    assert state["Resource"] == "arn:aws:states:::codebuild:startBuild.sync"
-    overrides = {v["Name"]: v["Value.$"] for v in state["Parameters"]["EnvironmentVariablesOverride"]}
-    assert overrides == {"LAKEHOUSE_EXECUTION_DATE": "$.execution_date", "LAKEHOUSE_PIPELINE_NAME": "$.pipeline_name",
-                         "LAKEHOUSE_EXECUTION_ARN": "$$.Execution.Id"}
-    assert state["Catch"] == CATCH_ALL and state["Next"] == "RecordSuccess"
-    assert state["ResultPath"] == "$.transformation"
-    assert "Retry" not in state
-    unchanged_except(before, after, "RunDbtTransformations")
-
-
-def test_a_definition_with_the_codebuild_step_is_not_touched_by_the_placeholder_substitution():
-    assert s.athena_placeholder_as_build(pipeline()) == pipeline()
-
-
 # --- all of them ---------------------------------------------------------------------------------
 
 
 def test_substitute_applies_every_step_in_order():
-    after = s.substitute(placeholder_pipeline(), QUEUE, wait_seconds=1, fail_at_state="StartCrawler")
-    text = json.dumps(after)
-    assert "codebuild:startBuild.sync" not in text and "athena:" not in text
+    after = s.substitute(pipeline(), QUEUE, wait_seconds=1, fail_at_state="StartCrawler")
+    assert "codebuild:startBuild.sync" not in json.dumps(after)
     assert after["States"]["RunDbtTransformations"]["Resource"] == s.WORKER_RESOURCE
     assert after["States"]["StartCrawler"]["Parameters"]["MessageBody"]["Kind"] == s.FAIL_KIND
+    assert after["States"]["StartCrawler"]["Catch"][0]["ErrorEquals"] == ["glue.CrawlerRunningException"]
     assert after["States"]["WaitForCrawler"]["Seconds"] == 1
     assert "Or" in after["States"]["CheckCrawlResult"]["Choices"][0]

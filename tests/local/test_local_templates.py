@@ -78,6 +78,58 @@ def test_a_folder_without_an_assembly_names_the_build_command(tmp_path: Path):
         Assembly.load(tmp_path)
 
 
+def one_stack_lakehouse() -> Assembly:
+    """An Airflow environment naming a state machine that queries Athena and records runs."""
+    definition = {"Fn::Join": ["", [
+        '{"StartAt":"Query","States":{"Query":{"Type":"Task","Resource":"arn:aws:states:::athena:startQueryExecution.sync",'
+        '"Parameters":{"QueryString":"SELECT 1","WorkGroup":"', {"Ref": "WorkGroup"}, '"},"Next":"Record"},'
+        '"Record":{"Type":"Task","Resource":"arn:aws:states:::dynamodb:putItem","Parameters":{"TableName":"',
+        {"Ref": "Runs"}, '","Item":{}},"End":true}}}',
+    ]]}
+    template = {"Resources": {
+        "Results": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "results"}},
+        "WorkGroup": {"Type": "AWS::Athena::WorkGroup", "Properties": {
+            "Name": "queries", "WorkGroupConfiguration": {"ResultConfiguration": {
+                "OutputLocation": {"Fn::Join": ["", ["s3://", {"Ref": "Results"}, "/out/"]]}}}}},
+        "Runs": {"Type": "AWS::DynamoDB::Table", "Properties": {
+            "TableName": "runs", "BillingMode": "PAY_PER_REQUEST",
+            "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}]}},
+        "Unused": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "unused"}},
+        "Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+        "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": {
+            "StateMachineName": "pipeline", "DefinitionString": definition,
+            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]}}},
+        "Airflow": {"Type": "AWS::MWAA::Environment", "Properties": {"AirflowConfigurationOptions": {
+            "lakehouse.state_machine_arn": {"Ref": "Machine"}, "lakehouse.pipeline_name": "events"}}},
+    }}
+    return Assembly({"app": Stack("app", "us-east-1", template)})
+
+
+def test_the_plan_holds_what_the_definition_refers_to_and_what_that_refers_to():
+    plan = plan_run(one_stack_lakehouse())
+    assert [(r.type, r.name) for r in plan.resources] == [
+        ("AWS::S3::Bucket", "results"), ("AWS::DynamoDB::Table", "runs"), ("AWS::Athena::WorkGroup", "queries")]
+    assert plan.pipeline_name == "events"
+    assert plan.definition["States"]["Query"]["Parameters"]["WorkGroup"] == "queries"
+    assert plan.role_arn.startswith(f"arn:aws:iam::{ACCOUNT}:role/app-role-")
+    [workgroup] = [r for r in plan.resources if r.type == "AWS::Athena::WorkGroup"]
+    assert workgroup.kwargs["Configuration"] == {"ResultConfiguration": {"OutputLocation": "s3://results/out/"}}
+    with mock_aws():
+        create_resources(plan, lambda service: boto3.client(
+            service, region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"))
+        athena = boto3.client("athena", region_name="us-east-1", aws_access_key_id="l", aws_secret_access_key="l")
+        created = athena.get_work_group(WorkGroup="queries")["WorkGroup"]["Configuration"]
+        assert created["ResultConfiguration"]["OutputLocation"] == "s3://results/out/"
+
+
+def test_an_airflow_environment_without_the_state_machine_option_is_an_error():
+    assembly = one_stack_lakehouse()
+    del assembly.stacks["app"].resources["Airflow"]["Properties"]["AirflowConfigurationOptions"][STATE_MACHINE_OPTION]
+    with pytest.raises(TemplateError, match=STATE_MACHINE_OPTION):
+        plan_run(assembly)
+
+
 # --- the plan for the synthesized sandbox ---------------------------------------------------------
 
 
@@ -144,8 +196,7 @@ def test_every_resource_the_definition_imports_is_planned(assembly: Assembly, pl
 
 def test_planned_resources_carry_the_template_properties(assembly: Assembly, plan):
     kinds = {resource.type for resource in plan.resources}
-    assert {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Glue::Database", "AWS::Glue::Crawler",
-            "AWS::Athena::WorkGroup"} <= kinds
+    assert {"AWS::S3::Bucket", "AWS::DynamoDB::Table", "AWS::Glue::Database", "AWS::Glue::Crawler"} <= kinds
     for resource in plan.resources:
         props = Resolver(assembly, resource.rid.stack).resolve(assembly.resource(resource.rid)["Properties"])
         if resource.type == "AWS::DynamoDB::Table":
@@ -162,9 +213,17 @@ def test_names_in_the_definition_are_the_planned_resources_names(plan):
     text = json.dumps(plan.definition)
     for name in plan.named("AWS::Glue::Crawler") + plan.named("AWS::DynamoDB::Table"):
         assert f'"{name}"' in text
-    [workgroup] = plan.named("AWS::Athena::WorkGroup")
-    [database] = plan.named("AWS::Glue::Database")
-    assert workgroup in text and database in text
+
+
+def test_the_dbt_build_gets_the_codebuild_projects_environment_from_the_template(assembly: Assembly, plan):
+    [(rid, project)] = assembly.resources_of_type("AWS::CodeBuild::Project")
+    name = Resolver(assembly, rid.stack).physical_name(rid)
+    build = plan.definition["States"]["RunDbtTransformations"]
+    assert build["Parameters"]["ProjectName"] == name
+    variables = Resolver(assembly, rid.stack).resolve(project["Properties"]["Environment"]["EnvironmentVariables"])
+    assert plan.build_environments[name] == {variable["Name"]: variable["Value"] for variable in variables}
+    [table] = plan.named("AWS::DynamoDB::Table")
+    assert plan.build_environments[name]["LAKEHOUSE_RUNS_TABLE"] == table
 
 
 def test_the_substituted_sandbox_definition_speaks_motos_dialect(plan):
@@ -172,7 +231,6 @@ def test_the_substituted_sandbox_definition_speaks_motos_dialect(plan):
     states = dict(substitutions.iter_states(local))
     for name, state in states.items():
         assert not state.get("Resource", "").endswith(":codebuild:startBuild.sync"), name
-        assert not state.get("Resource", "").endswith(":athena:startQueryExecution"), name
         if state["Type"] == "Wait":
             assert state["Seconds"] <= 1, name
         if state.get("Resource", "").startswith("arn:aws:states:::aws-sdk:glue:"):
@@ -216,9 +274,9 @@ def test_the_resources_created_in_moto_match_the_templates(assembly: Assembly, p
             assert crawler["Targets"].get("S3Targets", []) == expected["Targets"].get("S3Targets", [])
         assert [db["Name"] for db in glue.get_databases()["DatabaseList"]] == plan.named("AWS::Glue::Database")
 
-        [workgroup_name] = plan.named("AWS::Athena::WorkGroup")
-        rid, template = template_resource(assembly, "AWS::Athena::WorkGroup", workgroup_name)
-        expected = Resolver(assembly, rid.stack).resolve(template["Properties"]["WorkGroupConfiguration"])
-        workgroup = athena.get_work_group(WorkGroup=workgroup_name)["WorkGroup"]
-        assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == \
-            expected["ResultConfiguration"]["OutputLocation"]
+        for workgroup_name in plan.named("AWS::Athena::WorkGroup"):
+            rid, template = template_resource(assembly, "AWS::Athena::WorkGroup", workgroup_name)
+            expected = Resolver(assembly, rid.stack).resolve(template["Properties"]["WorkGroupConfiguration"])
+            workgroup = athena.get_work_group(WorkGroup=workgroup_name)["WorkGroup"]
+            assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == \
+                expected["ResultConfiguration"]["OutputLocation"]
