@@ -107,6 +107,9 @@ class LocalRun:
         self.airflow_home = self.workdir / "airflow"
         self._print_lock = threading.Lock()
         self.outcome = Outcome()
+        self.aws: Any = None
+        self.worker: Any = None
+        self.follower: Any = None
 
     def say(self, line: str = "") -> None:
         with self._print_lock:
@@ -139,124 +142,155 @@ class LocalRun:
     # --- the run -----------------------------------------------------------------------------------
 
     def run(self) -> int:
-        from . import airflow_run, rawdata, report, substitutions
-        from .progress import ExecutionFollower
-        from .resources import create_resources
+        from . import airflow_run
         from .server import LocalAws
-        from .worker import LocalWorker, WorkerPaths
 
         args, plan = self.args, self.plan
         if args.fresh:
             shutil.rmtree(self.raw_dir, ignore_errors=True)
             self.duckdb_path.unlink(missing_ok=True)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        stacks = ", ".join(self.assembly.stacks)
-        self.say(f"lakehouse local run: {shown(args.cdk_out)} ({stacks}); nothing leaves this machine")
+        self.say(f"lakehouse local run: {shown(args.cdk_out)} ({', '.join(self.assembly.stacks)}); "
+                 "nothing leaves this machine")
 
-        aws = LocalAws(self.port, plan.region, CRAWL_SECONDS)
+        self.aws = LocalAws(self.port, plan.region, CRAWL_SECONDS)
         isolate_aws_credentials(plan.region)
-        airflow_run.configure(self.airflow_home, REPO / "dags", plan.airflow_options, aws.endpoint, plan.region)
-        run_log = self.logs / "run.log"
-        airflow_run.capture_logs(run_log)
+        airflow_run.configure(self.airflow_home, REPO / "dags", plan.airflow_options, self.aws.endpoint, plan.region)
+        airflow_run.capture_logs(self.run_log)
         if airflow_run.needs_template(self.airflow_home):
             self.say("airflow: creating its metadata database (once per Airflow version, about 10 s)")
-            airflow_run.create_template(self.airflow_home, run_log)
+            airflow_run.create_template(self.airflow_home, self.run_log)
 
-        worker = follower = None
-        spec = rawdata.RawDataSpec(events=args.events)
-        generator_log = self.logs / "generator.log"
+        self.worker = self.follower = None
         try:
             started = time.monotonic()
-            aws.start()
-            self.say(f"local AWS: moto on {aws.endpoint} ({plan.region}), empty")
-            generating = rawdata.start_generator(REPO, self.raw_dir, args.dates[0], spec, generator_log)
-
-            create_resources(plan, aws.client)
-            self.say("  created from the templates: " + "; ".join(
-                f"{kind.split('::', 1)[1].replace('::', ' ')} {', '.join(plan.named(kind))}"
-                for kind in dict.fromkeys(resource.type for resource in plan.resources)))
-            queue_url = aws.client("sqs").create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
-            definition, changed = plan.definition, []
-            for name, step in substitutions.local_steps(queue_url, WAIT_SECONDS, args.fail_at):
-                substituted = step(definition)
-                if substituted != definition:
-                    changed.append(name)
-                definition = substituted
-            sfn = aws.client("stepfunctions")
-            state_machine_arn = sfn.create_state_machine(
-                name=plan.state_machine_name, definition=json.dumps(definition), roleArn=plan.role_arn,
-                type=plan.state_machine_type,
-            )["stateMachineArn"]
-            self.say(f"  state machine {plan.state_machine_name} from cdk.out, with {', '.join(changed)}")
-
-            paths = WorkerPaths(REPO, self.raw_dir, self.duckdb_path, self.logs, self.workdir / "dbt")
-            worker = LocalWorker(aws, queue_url, paths, plan.build_environments, self.say)
-            worker.start()
-            follower = ExecutionFollower(sfn, state_machine_arn, self.say)
-            follower.start()
-
-            airflow_run.prepare_database(self.airflow_home, run_log)
-            dag = airflow_run.load_dag(REPO / "dags", POKE_SECONDS)
-            self.say(f"airflow: DAG {dag.dag_id} from dags/, options from the orchestration stack "
-                     f"(log: {shown(run_log)})")
-
-            for index, date in enumerate(args.dates):
-                if index > 0:
-                    generating = rawdata.start_generator(REPO, self.raw_dir, date, spec, generator_log)
-                self.say()
-                written = rawdata.wait_generator(generating, generator_log).replace(str(self.raw_dir), shown(self.raw_dir))
-                self.say(f"raw data for {date}: {written}")
-                self.say(f"airflow: dags test {dag.dag_id} {date}")
-                dag_outcome = airflow_run.run_date(dag, date)
-                if not self._after_run(aws, follower, date, dag_outcome, "run"):
-                    break
-            else:
-                if args.rerun:
-                    date = args.dates[-1]
-                    self.say()
-                    self.say(f"airflow: clear the DAG run of {date} and run it again (a re-run of a finished date)")
-                    before = self.outcome.records[date]
-                    marts_before = report.mart_counts(self.duckdb_path, report.mart_names(REPO))
-                    dag_outcome = airflow_run.clear_and_rerun(dag, date)
-                    if self._after_run(aws, follower, date, dag_outcome, "rerun"):
-                        self.outcome.rerun_record = self.outcome.records[date]
-                        marts_after = report.mart_counts(self.duckdb_path, report.mart_names(REPO))
-                        self.say(f"  the new execution overwrote the record "
-                                 f"(execution_arn was {before['execution_arn'].rsplit(':', 1)[-1]}); "
-                                 f"marts before → after: " + ", ".join(
-                                     f"{mart} {marts_before[mart]:,} → {marts_after[mart]:,}" for mart in marts_after))
-
-            self._print_runs_table(aws)
+            self.aws.start()
+            self.say(f"local AWS: moto on {self.aws.endpoint} ({plan.region}), empty")
+            generating = self._generate(args.dates[0])
+            self._create_lakehouse()
+            dag = self._load_dag()
+            last = self._run_dates(dag, generating)
+            if args.rerun and last is not None:
+                self._rerun(dag, last)
+            self._print_runs_table()
+            self._decide_outcome()
             if self.outcome.failure is None:
                 self._print_marts()
                 self.outcome.seconds_server_to_marts = time.monotonic() - started
+                self.say(f"marts printed {self.outcome.seconds_server_to_marts:.1f} s after the local AWS started")
                 self._print_next_steps()
             else:
                 self.say()
                 self.say(f"FAILED: {self.outcome.failure}")
         finally:
-            if follower is not None:
-                try:
-                    follower.flush()
-                except Exception:
-                    pass
-                follower.stop()
-            if worker is not None:
-                worker.stop()
-            aws.stop()
-            self.say(f"local AWS stopped (port {self.port} closed)")
-            self._write_summary()
+            self._stop()
         return EXIT_OK if self.outcome.failure is None else EXIT_RUN_FAILED
 
-    def _after_run(self, aws: Any, follower: Any, date: str, dag_outcome: Any, what: str) -> bool:
-        """Prints the DAG run and the run record; returns False when the run failed."""
+    @property
+    def run_log(self) -> Path:
+        return self.logs / "run.log"
+
+    def _generate(self, date: str) -> Any:
+        from .rawdata import Generator, RawDataSpec
+
+        return Generator(REPO, self.raw_dir, date, RawDataSpec(events=self.args.events),
+                         self.logs / "generator.log").start()
+
+    def _create_lakehouse(self) -> None:
+        """The templates' resources, the worker queue and the local copy of the state machine."""
+        from .progress import ExecutionFollower
+        from .resources import create_resources
+        from .worker import LocalWorker, WorkerPaths
+
+        plan = self.plan
+        create_resources(plan, self.aws.client)
+        self.say("  created from the templates: " + "; ".join(
+            f"{kind.split('::', 1)[1].replace('::', ' ')} {', '.join(plan.named(kind))}"
+            for kind in dict.fromkeys(resource.type for resource in plan.resources)))
+        self.queue_url = self.aws.client("sqs").create_queue(QueueName=QUEUE_NAME)["QueueUrl"]
+        definition, changed = self._local_definition(self.args.fail_at)
+        self.sfn = self.aws.client("stepfunctions")
+        self.state_machine_arn = self.sfn.create_state_machine(
+            name=plan.state_machine_name, definition=json.dumps(definition), roleArn=plan.role_arn,
+            type=plan.state_machine_type,
+        )["stateMachineArn"]
+        self.say(f"  state machine {plan.state_machine_name} from cdk.out, with {', '.join(changed)}")
+        paths = WorkerPaths(REPO, self.raw_dir, self.duckdb_path, self.logs, self.workdir / "dbt")
+        self.worker = LocalWorker(self.aws, self.queue_url, paths, plan.build_environments, self.say)
+        self.worker.start()
+        self.follower = ExecutionFollower(self.sfn, self.state_machine_arn, self.say)
+        self.follower.start()
+
+    def _local_definition(self, fail_at: str | None) -> tuple[dict[str, Any], list[str]]:
+        """The local copy of the definition and the names of the substitutions that changed it."""
+        from . import substitutions
+
+        definition, changed = self.plan.definition, []
+        for name, step in substitutions.local_steps(self.queue_url, WAIT_SECONDS, fail_at):
+            substituted = step(definition)
+            if substituted != definition:
+                changed.append(name)
+            definition = substituted
+        return definition, changed
+
+    def _load_dag(self) -> Any:
+        from . import airflow_run
+
+        airflow_run.prepare_database(self.airflow_home, self.run_log)
+        dag = airflow_run.load_dag(REPO / "dags", POKE_SECONDS)
+        self.say(f"airflow: DAG {dag.dag_id} from dags/, options from the orchestration stack "
+                 f"(log: {shown(self.run_log)})")
+        return dag
+
+    def _run_dates(self, dag: Any, generating: Any) -> str | None:
+        """Runs the dates in order and stops at the first that fails; returns the last date run."""
+        from . import airflow_run
+
+        last = None
+        for index, date in enumerate(self.args.dates):
+            if index > 0:
+                generating = self._generate(date)
+            self.say()
+            self.say(f"raw data for {date}: {generating.wait()} under {shown(self.raw_dir)}")
+            self.say(f"airflow: dags test {dag.dag_id} {date}")
+            last = date
+            if not self._after_run(date, airflow_run.run_date(dag, date), "run"):
+                skipped = self.args.dates[index + 1:]
+                if skipped:
+                    self.say(f"not run after the failure: {', '.join(skipped)}")
+                break
+        return last
+
+    def _rerun(self, dag: Any, date: str) -> None:
+        """Clears the DAG run of `date` and runs it again, as the runbook's re-run does."""
+        from . import airflow_run, report
+
+        self.say()
+        if self.args.fail_at:
+            # The runbook's "fix the cause, then re-run the date": here the cause is the injected failure.
+            definition, _ = self._local_definition(None)
+            self.sfn.update_state_machine(stateMachineArn=self.state_machine_arn, definition=json.dumps(definition))
+            self.say(f"fix: the state machine no longer fails {self.args.fail_at}")
+        self.say(f"airflow: clear the DAG run of {date} and run it again (a re-run of a finished date)")
+        before = self.outcome.records[date]
+        marts = report.mart_names(REPO)
+        marts_before = report.mart_counts(self.duckdb_path, marts) if self.duckdb_path.exists() else {}
+        if self._after_run(date, airflow_run.clear_and_rerun(dag, date), "re-run"):
+            self.outcome.rerun_record = self.outcome.records[date]
+            marts_after = report.mart_counts(self.duckdb_path, marts)
+            self.say(f"  the re-run overwrote the {before.get('status', 'missing')} record of "
+                     f"{before.get('execution_arn', '').rsplit(':', 1)[-1]}; marts before → after: " + ", ".join(
+                         f"{mart} {marts_before.get(mart, 0):,} → {marts_after[mart]:,}" for mart in marts_after))
+
+    def _after_run(self, date: str, dag_outcome: Any, what: str) -> bool:
+        """Prints the DAG run and the run record; returns whether the run succeeded."""
         from .report import format_record, plain_item
 
-        follower.flush()
+        self.follower.flush()
         tasks = ", ".join(f"{task} {state} (try {dag_outcome.tries[task]})"
                           for task, state in dag_outcome.task_states.items())
         self.say(f"airflow: DAG run {dag_outcome.state}: {tasks}")
-        item = aws.client("dynamodb").get_item(
+        item = self.aws.client("dynamodb").get_item(
             TableName=self._runs_table(), ConsistentRead=True,
             Key={"pipeline_name": {"S": self.plan.pipeline_name}, "execution_date": {"S": date}},
         ).get("Item")
@@ -265,33 +299,61 @@ class LocalRun:
         self.say(f"run record ({self._runs_table()}):")
         for line in format_record(record) if record else ["  (none)"]:
             self.say(line)
-        if record.get("status") == "SUCCEEDED" and dag_outcome.state == "success":
-            return True
-        where = record.get("failed_state") or "an unrecorded state"
-        if record.get("status") == "FAILED":
-            self.outcome.failure = (f"the {what} of {date} failed at {where}: "
-                                    f"{record.get('error', '')}: {record.get('cause', '')}")
-        else:
-            self.outcome.failure = (f"the {what} of {date} ended with the DAG run {dag_outcome.state} "
-                                    f"and the run record {record.get('status', 'missing')}")
-        return False
+        succeeded = record.get("status") == "SUCCEEDED" and dag_outcome.state == "success"
+        if not succeeded:
+            if record.get("status") == "FAILED":
+                self.say(f"the {what} of {date} FAILED at {record.get('failed_state', 'a state it did not record')}")
+            else:
+                self.say(f"the {what} of {date} ended with the DAG run {dag_outcome.state} and the run record "
+                         f"{record.get('status', 'missing')}")
+        return succeeded
+
+    def _decide_outcome(self) -> None:
+        """The command succeeds when every date asked for ends SUCCEEDED and nothing is left RUNNING."""
+        problems = []
+        for date in self.args.dates:
+            record = self.outcome.records.get(date)
+            if record is None:
+                problems.append(f"{date} was not run")
+            elif record.get("status") == "FAILED":
+                problems.append(f"{date} failed at {record.get('failed_state', '?')}: "
+                                f"{record.get('error', '')}: {record.get('cause', '')}")
+            elif record.get("status") != "SUCCEEDED":
+                problems.append(f"{date} ended {record.get('status', 'without a run record')}")
+        running = [item["execution_date"] for item in self.outcome.all_records if item.get("status") == "RUNNING"]
+        if running:
+            problems.append(f"run records left RUNNING: {', '.join(running)}")
+        self.outcome.failure = "; ".join(dict.fromkeys(problems)) or None
+
+    def _stop(self) -> None:
+        """Stops everything this run started, whatever happened; the server last."""
+        if self.follower is not None:
+            try:
+                self.follower.flush()
+            except Exception:
+                pass  # the history is only for printing
+            self.follower.stop()
+        if self.worker is not None:
+            self.worker.stop()
+        self.aws.stop()
+        self.say(f"local AWS stopped (port {self.port} closed)")
+        self._write_summary()
 
     def _runs_table(self) -> str:
         [table] = self.plan.named("AWS::DynamoDB::Table")
         return table
 
-    def _print_runs_table(self, aws: Any) -> None:
+    def _print_runs_table(self) -> None:
         from .report import plain_item
 
-        items = [plain_item(item) for item in aws.client("dynamodb").scan(TableName=self._runs_table())["Items"]]
+        items = [plain_item(item) for item in
+                 self.aws.client("dynamodb").scan(TableName=self._runs_table(), ConsistentRead=True)["Items"]]
         self.outcome.all_records = items
         running = [item["execution_date"] for item in items if item.get("status") == "RUNNING"]
         self.say()
-        self.say(f"runs table: " + ", ".join(f"{item['execution_date']} {item.get('status')}"
-                                            for item in sorted(items, key=lambda i: i["execution_date"]))
+        self.say("runs table: " + ", ".join(f"{item['execution_date']} {item.get('status')}"
+                                           for item in sorted(items, key=lambda i: i["execution_date"]))
                  + ("; none RUNNING" if not running else f"; RUNNING: {', '.join(running)}"))
-        if running and self.outcome.failure is None:
-            self.outcome.failure = f"run records left RUNNING: {', '.join(running)}"
 
     def _print_marts(self) -> None:
         from . import report
@@ -373,3 +435,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("local: interrupted; the local AWS server was stopped", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except RuntimeError as error:  # a step of the run that could not go on, with its reason
+        print(f"local: {error}", file=sys.stderr)
+        return EXIT_RUN_FAILED

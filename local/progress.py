@@ -40,7 +40,7 @@ def state_lines(events: list[dict[str, Any]], started: datetime) -> list[str]:
 class ExecutionFollower:
     """Follows every execution of one state machine in a thread and prints its states as they happen."""
 
-    def __init__(self, sfn: Any, state_machine_arn: str, say: Callable[[str], None], interval: float = 0.5) -> None:
+    def __init__(self, sfn: Any, state_machine_arn: str, say: Callable[[str], None], interval: float = 1.0) -> None:
         self.sfn = sfn
         self.state_machine_arn = state_machine_arn
         self.say = say

@@ -100,6 +100,21 @@ def test_a_state_made_to_fail_ends_the_record_failed_and_the_command_non_zero(wo
     assert "--fail-at RunDbtTransformations" in record["cause"]
     assert record["failed_state"] == "RunDbtTransformations"
     assert [r["status"] for r in summary["all_records"]] == ["FAILED"]  # a fresh moto; nothing RUNNING
-    assert "FAILED: the run of 2026-01-02 failed at RunDbtTransformations" in result.stdout
+    assert "the run of 2026-01-02 FAILED at RunDbtTransformations" in result.stdout
+    assert "FAILED: 2026-01-02 failed at RunDbtTransformations: Local.InjectedFailure" in result.stdout
     assert "dbt build" not in result.stdout  # the worker failed the step instead of running it
     assert port_closed(summary["port"])
+
+
+def test_a_failed_date_re_run_after_the_fix_succeeds_and_overwrites_its_record(workdir: Path, default_run):
+    result, summary = run_local(workdir, "--fail-at", "StartRawCrawler", "--rerun", "--dates", "2026-01-03")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "the run of 2026-01-03 FAILED at StartRawCrawler" in result.stdout
+    assert "fix: the state machine no longer fails StartRawCrawler" in result.stdout
+    record = summary["rerun_record"]
+    assert record["status"] == "SUCCEEDED"
+    assert record["execution_arn"].endswith("-try2")  # cleared in Airflow: the task's next try
+    assert "error" not in record and "failed_state" not in record
+    assert "the re-run overwrote the FAILED record of lakehouse-20260103-" in result.stdout
+    assert [r["status"] for r in summary["all_records"]] == ["SUCCEEDED"]
