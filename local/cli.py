@@ -215,11 +215,16 @@ class LocalRun:
             type=plan.state_machine_type,
         )["stateMachineArn"]
         self.say(f"  state machine {plan.state_machine_name} from cdk.out, with {', '.join(changed)}")
-        paths = WorkerPaths(REPO, self.raw_dir, self.duckdb_path, self.logs, self.workdir / "dbt")
-        self.worker = LocalWorker(self.aws, self.queue_url, paths, plan.build_environments, self.say)
-        self.worker.start()
         self.follower = ExecutionFollower(self.sfn, self.state_machine_arn, self.say)
         self.follower.start()
+
+        def say_in_order(line: str) -> None:
+            self.follower.flush()  # the states that led to the worker's task come first
+            self.say(line)
+
+        paths = WorkerPaths(REPO, self.raw_dir, self.duckdb_path, self.logs, self.workdir / "dbt")
+        self.worker = LocalWorker(self.aws, self.queue_url, paths, plan.build_environments, say_in_order)
+        self.worker.start()
 
     def _local_definition(self, fail_at: str | None) -> tuple[dict[str, Any], list[str]]:
         """The local copy of the definition and the names of the substitutions that changed it."""

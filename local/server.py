@@ -17,7 +17,7 @@ HOST = "127.0.0.1"
 CRAWL_MODEL = "glue::crawl"
 
 
-class PortBusy(Exception):
+class PortBusy(RuntimeError):
     pass
 
 

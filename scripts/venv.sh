@@ -45,7 +45,7 @@ while kill -0 "$pip_pid" 2>/dev/null; do
   if [ $((SECONDS - started)) -ge "$next" ]; then
     collected=$(grep -c '^Collecting' "$log" || true)
     last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
-    echo "venv: $((SECONDS - started)) s, $collected packages collected; ${last}"
+    echo "venv: $((SECONDS - started)) s, $collected packages collected${last:+; $last}"
     next=$((next + 15))
   fi
 done
@@ -55,4 +55,4 @@ if ! wait "$pip_pid"; then
   exit 1
 fi
 echo "$hash" > "$stamp"
-echo "venv: ready in $((SECONDS - started)) s ($(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}') packages)"
+echo "venv: ready in $((SECONDS - started)) s, packages installed: $(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}')"
