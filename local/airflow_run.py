@@ -25,7 +25,6 @@ from typing import Any
 
 DAG_ID = "lakehouse_pipeline"
 SENSOR_TASK = "wait_for_pipeline"
-START_TASK = "start_pipeline"
 
 
 @dataclass
