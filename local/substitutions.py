@@ -153,14 +153,16 @@ def shorten_waits(asl: Asl, seconds: int = 1) -> Asl:
 def failable_states(asl: Asl) -> list[str]:
     """The states `--fail-at` accepts: a failure there must end with the run record FAILED.
 
-    These are the Task states with a Catch, less the task that creates the run
-    record (`dynamodb:putItem`: before it there is no record to mark) and tasks
-    whose every Catch ends the run at once in a Fail state (the failure recorder
-    itself: when it fails, nothing is left to record the failure).
+    These are the Task states with a Catch on the way of a successful run,
+    less the task that creates the run record (`dynamodb:putItem`: before it
+    there is no record to mark) and tasks whose every Catch ends the run at
+    once in a Fail state (the failure recorder itself: when it fails, nothing
+    is left to record the failure). States that only a failure reaches (the
+    dbt step's summary read) are left out: a successful run never enters them.
     """
     states = dict(iter_states(asl))
     names = []
-    for name in _in_execution_order(asl):
+    for name in _in_execution_order(asl, through_catch=False):
         state = states[name]
         if state.get("Type") != "Task" or not state.get("Catch"):
             continue
@@ -172,8 +174,8 @@ def failable_states(asl: Asl) -> list[str]:
     return names
 
 
-def _in_execution_order(asl: Asl) -> list[str]:
-    """The top-level states, breadth-first from StartAt along Next, Default, Choices and Catch."""
+def _in_execution_order(asl: Asl, through_catch: bool = True) -> list[str]:
+    """The top-level states, breadth-first from StartAt along Next, Default, Choices and (unless told not to) Catch."""
     states = asl.get("States", {})
     order, queue = [], [asl["StartAt"]]
     while queue:
@@ -184,8 +186,9 @@ def _in_execution_order(asl: Asl) -> list[str]:
         state = states[name]
         queue += [state[key] for key in ("Next", "Default") if key in state]
         queue += [rule["Next"] for rule in state.get("Choices", [])]
-        queue += [handler["Next"] for handler in state.get("Catch", [])]
-    return order + [name for name in states if name not in order]
+        if through_catch:
+            queue += [handler["Next"] for handler in state.get("Catch", [])]
+    return order + ([name for name in states if name not in order] if through_catch else [])
 
 
 def fail_at(asl: Asl, state_name: str, queue_url: str) -> Asl:

@@ -133,8 +133,8 @@ const TIMEOUT_MARGIN_SECONDS = 15 * 60;
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 const FAILURE_PATH = '$.failure';
 /** The pipeline's own states, which no step may reuse. */
-const PIPELINE_STATES = ['RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure', 'PipelineSucceeded', 'PipelineFailed',
-  'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
+const PIPELINE_STATES = ['RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure', 'CheckFailureCause', 'DefaultFailureCause',
+  'PipelineSucceeded', 'PipelineFailed', 'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
 
 /**
  * The lakehouse pipeline: a Step Functions state machine that records the
@@ -353,11 +353,21 @@ export class LakehousePipeline extends Construct {
     addTransientRetry(recordFailure, DYNAMODB_TRANSIENT_ERRORS);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: '$.record_failure_error' });
     recordFailure.next(pipelineFailed);
+    // An error may come without a cause (a task token failed without one):
+    // the record then says so, rather than the failure record failing on a missing path.
+    const defaultCause = new sfn.Pass(this, 'DefaultFailureCause', {
+      result: sfn.Result.fromString('The failed state gave no cause; the execution history has its error'),
+      resultPath: `${FAILURE_PATH}.Cause`,
+    });
+    defaultCause.next(recordFailure);
+    const failed = new sfn.Choice(this, 'CheckFailureCause')
+      .when(sfn.Condition.and(sfn.Condition.isPresent(`${FAILURE_PATH}.Cause`), sfn.Condition.isString(`${FAILURE_PATH}.Cause`)), recordFailure)
+      .otherwise(defaultCause);
     // Each task's failure names it: a Pass per task adds the state id to the caught error.
-    const catchToFailure = (task: sfn.TaskStateBase, onFailure: sfn.IChainable = recordFailure) => {
+    const catchToFailure = (task: sfn.TaskStateBase, onFailure: sfn.IChainable = failed) => {
       const named = new sfn.Pass(this, `${task.id}Failed`, {
-        parameters: { 'Error.$': `${FAILURE_PATH}.Error`, 'Cause.$': `${FAILURE_PATH}.Cause`, State: task.id },
-        resultPath: FAILURE_PATH,
+        result: sfn.Result.fromString(task.id),
+        resultPath: `${FAILURE_PATH}.State`,
       });
       named.next(onFailure);
       task.addCatch(named, { errors: [sfn.Errors.ALL], resultPath: FAILURE_PATH });
@@ -410,7 +420,7 @@ export class LakehousePipeline extends Construct {
     const configs: PipelineStepConfig[] = [];
     let next: sfn.IChainable = recordSuccess;
     for (const step of [...steps].reverse()) {
-      const config = this.bindStep(step, { next, recordFailure, failurePath: FAILURE_PATH, runsTable: table });
+      const config = this.bindStep(step, { next, recordFailure: failed, failurePath: FAILURE_PATH, runsTable: table });
       for (const { task, transientErrors, onFailure } of config.tasks) {
         if (transientErrors.length === 0) {
           Validate.fail('steps', JSON.stringify(step.name), `must name at least one transient error to retry on its task ${task.id}`, this);
