@@ -35,9 +35,9 @@ export function requiredJobProps(stack: Stack): DbtJobProps {
   };
 }
 
-/** A dbt job with the required props plus `extra`, with the construct id `Dbt`. */
-export function dbtJob(stack: Stack, extra: Partial<DbtJobProps> = {}): DbtJob {
-  return new DbtJob(stack, 'Dbt', { ...requiredJobProps(stack), ...extra });
+/** A dbt job with the required props plus `extra`. */
+export function dbtJob(stack: Stack, extra: Partial<DbtJobProps> = {}, id = 'Dbt'): DbtJob {
+  return new DbtJob(stack, id, { ...requiredJobProps(stack), ...extra });
 }
 
 /**
