@@ -133,7 +133,9 @@ const TIMEOUT_MARGIN_SECONDS = 15 * 60;
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 const FAILURE_PATH = '$.failure';
 /** The pipeline's own states, which no step may reuse. */
-const PIPELINE_STATES = ['RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure', 'CheckFailureCause', 'DefaultFailureCause',
+const PIPELINE_STATES = ['ValidateInput', 'ApplyDefaultPipelineName', 'SplitExecutionDate', 'CheckExecutionDateShape', 'ParseExecutionDate',
+  'CheckExecutionDate', 'InvalidExecutionDate', 'InvalidPipelineName', 'RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure',
+  'CheckFailureCause', 'DefaultFailureCause',
   'PipelineSucceeded', 'PipelineFailed', 'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
 
 /**
@@ -416,36 +418,39 @@ export class LakehousePipeline extends Construct {
     catchToFailure(recordSuccess);
     recordSuccess.next(new sfn.Succeed(this, 'PipelineSucceeded'));
 
+    // Built before the steps, so that a step reusing one of its state ids gets the named error.
+    const definition = inputValidation(this, pipelineName, recordStart);
+
     // Steps are bound from the last to the first, so that each knows where it goes next.
     const configs: PipelineStepConfig[] = [];
     let next: sfn.IChainable = recordSuccess;
     for (const step of [...steps].reverse()) {
-      const config = this.bindStep(step, { next, recordFailure: failed, failurePath: FAILURE_PATH, runsTable: table });
+      const config = this.namingClashes(step, () => step.bind(this, { next, recordFailure: failed, failurePath: FAILURE_PATH, runsTable: table }));
       for (const { task, transientErrors, onFailure } of config.tasks) {
         if (transientErrors.length === 0) {
           Validate.fail('steps', JSON.stringify(step.name), `must name at least one transient error to retry on its task ${task.id}`, this);
         }
         addTransientRetry(task, transientErrors);
-        catchToFailure(task, onFailure);
+        this.namingClashes(step, () => catchToFailure(task, onFailure));
       }
       configs.unshift(config);
       next = config.start;
     }
     recordStart.next(next);
 
-    return { definition: inputValidation(this, pipelineName, recordStart), configs };
+    return { definition, configs };
   }
 
-  private bindStep(step: IPipelineStep, context: Parameters<IPipelineStep['bind']>[1]): PipelineStepConfig {
+  /** Runs `build` for `step`; a state id that clashes (a step named after another's state) gets an error naming the step. */
+  private namingClashes<T>(step: IPipelineStep, build: () => T): T {
     try {
-      return step.bind(this, context);
+      return build();
     } catch (error) {
-      // Two steps whose state ids clash (a step named after another's state): name the step instead of the construct.
       const message = error instanceof Error ? error.message : String(error);
       const clash = /There is already a Construct with name '([^']+)'/.exec(message);
       if (clash) {
         Validate.fail('steps', JSON.stringify(step.name), `must not build the state ${clash[1]}, which another step or the pipeline already has`
-          + ` (the pipeline's own states: ${PIPELINE_STATES.join(', ')})`, this);
+          + ` (the pipeline's own states: ${PIPELINE_STATES.join(', ')}, and <TaskId>Failed for each task)`, this);
       }
       throw error;
     }
