@@ -199,7 +199,8 @@ function passSetsState(state: any): boolean {
  * a forward data-flow analysis over every path from StartAt. `$.failure`
  * lacks State at the start; a Catch or a task result written to `$` or
  * `$.failure` replaces it with an object that lacks State; a Pass that
- * writes `$.failure` sets it when its parameters have a State. Each edge is
+ * writes `$.failure` sets it when its parameters have a State, and one that
+ * writes `$.failure.State` sets it. Each edge is
  * reported as `<from> -> <target>`.
  */
 export function entriesWithoutFailedState(definition: any, target = 'RecordPipelineFailure'): string[] {
@@ -212,7 +213,8 @@ export function entriesWithoutFailedState(definition: any, target = 'RecordPipel
     let afterResult = lacking;
     if (state.Type === 'Task' && replacesFailure(state.ResultPath)) afterResult = true;
     if (state.Type === 'Pass' && (state.Parameters !== undefined || state.Result !== undefined)) {
-      if (state.ResultPath === FAILURE) afterResult = !passSetsState(state);
+      if (state.ResultPath === `${FAILURE}.State`) afterResult = false;
+      else if (state.ResultPath === FAILURE) afterResult = !passSetsState(state);
       else if (replacesFailure(state.ResultPath)) afterResult = true;
     }
     const out: Array<[string, boolean]> = [];

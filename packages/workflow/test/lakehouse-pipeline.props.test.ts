@@ -187,7 +187,7 @@ function documentedCatch(task: string, error: string): string | undefined {
   if (task === 'RecordPipelineFailure' && error === 'States.ALL') return 'PipelineFailureNotRecorded';
   const crawl = /^Start(.+)Crawler$/.exec(task);
   if (crawl && error === 'Glue.CrawlerRunningException') return `${crawl[1]}CrawlerAlreadyRunning`;
-  if (/^Read.+Summary$/.test(task) && error === 'States.ALL') return 'RecordPipelineFailure';
+  if (/^Read.+Summary$/.test(task) && error === 'States.ALL') return 'CheckFailureCause';
   return undefined;
 }
 
@@ -215,7 +215,7 @@ test('for any valid props: every task retries and catches, every failure reaches
           expect(handler.Next).toBe(documented);
         } else {
           expect(handler.Next).toBe(`${name}Failed`);
-          expect(definition.States[`${name}Failed`].Parameters.State).toBe(name);
+          expect(definition.States[`${name}Failed`].Result).toBe(name);
         }
       }
     }

@@ -150,11 +150,26 @@ describe('the definition', () => {
       expect(catches[catches.length - 1]).toEqual({ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${name}Failed` });
       expect(states[`${name}Failed`]).toEqual({
         Type: 'Pass',
-        ResultPath: '$.failure',
-        Parameters: { 'Error.$': '$.failure.Error', 'Cause.$': '$.failure.Cause', 'State': name },
-        Next: name === 'RunDbtTransformations' ? 'ReadDbtTransformationsSummary' : 'RecordPipelineFailure',
+        Result: name,
+        ResultPath: '$.failure.State',
+        Next: name === 'RunDbtTransformations' ? 'ReadDbtTransformationsSummary' : 'CheckFailureCause',
       });
     }
+  });
+
+  test('a failure without a cause is still recorded, with a cause that says so', () => {
+    const states = defaults.definition.States;
+    expect(states.CheckFailureCause).toEqual({
+      Type: 'Choice',
+      Choices: [{ And: [{ Variable: '$.failure.Cause', IsPresent: true }, { Variable: '$.failure.Cause', IsString: true }], Next: 'RecordPipelineFailure' }],
+      Default: 'DefaultFailureCause',
+    });
+    expect(states.DefaultFailureCause).toEqual({
+      Type: 'Pass',
+      Result: 'The failed state gave no cause; the execution history has its error',
+      ResultPath: '$.failure.Cause',
+      Next: 'RecordPipelineFailure',
+    });
   });
 
   test('failed_state: the crawl failed and crawler timed-out Passes name the wait state', () => {
@@ -181,9 +196,9 @@ describe('the definition', () => {
     expect(states.InvalidPipelineName).toMatchObject({ Type: 'Fail', Error: 'Lakehouse.InvalidPipelineName' });
     for (const layer of ['Raw', 'Curated']) {
       expect(states[`${layer}CrawlFailed`].Parameters.Error).toBe('Lakehouse.CrawlFailed');
-      expect(states[`${layer}CrawlFailed`].Next).toBe('RecordPipelineFailure');
+      expect(states[`${layer}CrawlFailed`].Next).toBe('CheckFailureCause');
       expect(states[`${layer}CrawlerTimedOut`].Parameters.Error).toBe('Lakehouse.CrawlerTimeout');
-      expect(states[`${layer}CrawlerTimedOut`].Next).toBe('RecordPipelineFailure');
+      expect(states[`${layer}CrawlerTimedOut`].Next).toBe('CheckFailureCause');
     }
   });
 

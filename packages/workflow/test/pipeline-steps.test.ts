@@ -145,8 +145,8 @@ describe('a custom IPipelineStep', () => {
       ErrorEquals: ['Glue.ThrottlingException'], IntervalSeconds: 2, MaxAttempts: 4, BackoffRate: 2, MaxDelaySeconds: 60, JitterStrategy: 'FULL',
     }]);
     expect(task.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: 'StartExportMartsFailed' }]);
-    expect(definition.States.StartExportMartsFailed.Parameters.State).toBe('StartExportMarts');
-    expect(definition.States.StartExportMartsFailed.Next).toBe('RecordPipelineFailure');
+    expect(definition.States.StartExportMartsFailed.Result).toBe('StartExportMarts');
+    expect(definition.States.StartExportMartsFailed.Next).toBe('CheckFailureCause');
     expect(task.Next).toBe('RecordPipelineSuccess');
     expect(entriesWithoutFailedState(definition)).toEqual([]);
     // Its maxDuration counts in the default timeout: 30-minute crawl + 10 minutes + 15 minutes, raised to 2 hours.
@@ -180,7 +180,7 @@ describe('a custom IPipelineStep', () => {
     const { definition } = synthPipeline(withSteps(() => [step]));
     expect(definition.States.PublishNotice.Catch[0].Next).toBe('PublishNoticeFailed');
     expect(definition.States.PublishNoticeFailed.Next).toBe('ExplainNoticeFailure');
-    expect(definition.States.ExplainNoticeFailure.Next).toBe('RecordPipelineFailure');
+    expect(definition.States.ExplainNoticeFailure.Next).toBe('CheckFailureCause');
     expect(entriesWithoutFailedState(definition)).toEqual([]);
   });
 
@@ -333,12 +333,12 @@ describe('PipelineStep.athenaQuery', () => {
       Default: 'WaitForQuery',
     });
     expect(states.QueryQueryFailed).toMatchObject({
-      Type: 'Pass', ResultPath: '$.failure', Next: 'RecordPipelineFailure',
+      Type: 'Pass', ResultPath: '$.failure', Next: 'CheckFailureCause',
       Parameters: { Error: 'Lakehouse.QueryFailed', State: 'WaitForQuery' },
     });
     expect(states.QueryQueryFailed.Parameters['Cause.$']).toBe(`States.Format('Athena query {} in workgroup ${WORKGROUP} ended {}; its StateChangeReason (GetQueryExecution) says why', $.query_query.QueryExecutionId, ${state})`);
     expect(states.QueryTimedOut).toMatchObject({
-      Type: 'Pass', ResultPath: '$.failure', Next: 'RecordPipelineFailure',
+      Type: 'Pass', ResultPath: '$.failure', Next: 'CheckFailureCause',
       Parameters: { Error: 'Lakehouse.QueryTimeout', State: 'WaitForQuery' },
     });
     expect(states.QueryTimedOut.Parameters['Cause.$']).toContain('$.query_query.polls');
@@ -349,7 +349,7 @@ describe('PipelineStep.athenaQuery', () => {
       const state = defaults.definition.States[name];
       expect(state.Retry[0].ErrorEquals).toEqual(['Athena.TooManyRequestsException', 'Athena.InternalServerException']);
       expect(state.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${name}Failed` }]);
-      expect(defaults.definition.States[`${name}Failed`].Parameters.State).toBe(name);
+      expect(defaults.definition.States[`${name}Failed`].Result).toBe(name);
     }
   });
 
@@ -534,19 +534,19 @@ describe('PipelineStep.dbt', () => {
     expect(states.CheckDbtTransformationsSummary).toEqual({
       Type: 'Choice',
       Choices: [{ Variable: message, IsPresent: true, Next: 'DescribeDbtTransformationsFailure' }],
-      Default: 'RecordPipelineFailure',
+      Default: 'CheckFailureCause',
     });
     expect(states.DescribeDbtTransformationsFailure).toEqual({
       Type: 'Pass',
       ResultPath: '$.failure',
       Parameters: { 'Error': 'Lakehouse.DbtBuildFailed', 'Cause.$': message, 'State': 'RunDbtTransformations' },
-      Next: 'RecordPipelineFailure',
+      Next: 'CheckFailureCause',
     });
   });
 
   test('a failed summary read still records the failure, keeping the $.failure of the build', () => {
     expect(defaults.definition.States.ReadDbtTransformationsSummary.Catch).toEqual([
-      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'RecordPipelineFailure' },
+      { ErrorEquals: ['States.ALL'], ResultPath: null, Next: 'CheckFailureCause' },
     ]);
     expect(entriesWithoutFailedState(defaults.definition)).toEqual([]);
   });
