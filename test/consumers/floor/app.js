@@ -2,7 +2,7 @@
 // packed libraries and aws-cdk-lib at the libraries' declared floor. It composes
 // every layer the way a platform team would, checks it with the cdk-nag
 // AwsSolutions pack as a validation plugin, and asserts on the templates.
-// Usage: node app.js <outdir> <dags folder>
+// Usage: node app.js <outdir> <dags folder> <dbt project folder>
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
@@ -12,11 +12,11 @@ const { DataLayer, Naming } = require('@lakehouse-cdk/core');
 const { PipelineRunsTable } = require('@lakehouse-cdk/metadata');
 const { MwaaEnvironment } = require('@lakehouse-cdk/orchestration');
 const { DagsBucket, DataLakeStorage } = require('@lakehouse-cdk/storage');
-const { LakehousePipeline } = require('@lakehouse-cdk/workflow');
+const { DbtJob, LakehousePipeline, PipelineStep } = require('@lakehouse-cdk/workflow');
 const { App, Stack, Validations } = require('aws-cdk-lib');
 const { AwsSolutionsChecks } = require('cdk-nag');
 
-const [outdir, dagsPath] = process.argv.slice(2);
+const [outdir, dagsPath, dbtProject] = process.argv.slice(2);
 const env = { account: '123456789012', region: 'eu-west-1' };
 const naming = new Naming({ project: 'consumer', environment: 'floor' });
 
@@ -39,18 +39,34 @@ const analytics = new AnalyticsWorkgroup(data, 'Analytics', {
 });
 
 const workflow = new Stack(app, 'Pipeline', { env });
+const dbt = new DbtJob(workflow, 'Dbt', {
+  naming,
+  projectDirectory: dbtProject,
+  dataLakeBucket: storage.bucket,
+  dataLakeKey: storage.encryptionKey,
+  athenaWorkGroupName: analytics.workGroupName,
+  databaseName: catalog.databaseName,
+  runsTable: runs.table,
+});
 const pipeline = new LakehousePipeline(workflow, 'Pipeline', {
   naming,
   pipelineName: 'consumer',
   runsTable: runs.table,
-  rawCrawlerName: catalog.crawlerName(DataLayer.RAW),
-  curatedCrawlerName: catalog.crawlerName(DataLayer.CURATED),
-  athenaWorkGroupName: analytics.workGroupName,
-  resultsBucket: storage.bucket,
-  resultsPrefix: storage.queryResultsPrefix,
-  resultsKey: storage.encryptionKey,
-  // With a catalog database the pipeline role reads the catalog: Glue table ARNs need a wildcard.
-  catalogDatabaseName: catalog.databaseName,
+  steps: [
+    PipelineStep.crawl({ name: 'Raw', crawlerName: catalog.crawlerName(DataLayer.RAW) }),
+    PipelineStep.dbt(dbt),
+    // With a catalog database the query step reads the catalog: Glue table ARNs need a wildcard.
+    PipelineStep.athenaQuery({
+      name: 'QualityCheck',
+      queryString: 'SELECT count(*) FROM fct_events',
+      workGroup: analytics.workGroupName,
+      resultsBucket: storage.bucket,
+      resultsPrefix: storage.queryResultsPrefix,
+      resultsKey: storage.encryptionKey,
+      catalogDatabaseName: catalog.databaseName,
+    }),
+    PipelineStep.crawl({ name: 'Curated', crawlerName: catalog.crawlerName(DataLayer.CURATED) }),
+  ],
 });
 
 const orchestration = new Stack(app, 'Orchestration', { env });
@@ -94,7 +110,8 @@ const keys = resourcesOf('Data', 'AWS::KMS::Key');
 assert.ok(keys.some(key => key.Properties.EnableKeyRotation === true), 'the data lake has a customer managed key with rotation');
 const crawlers = resourcesOf('Data', 'AWS::Glue::Crawler');
 assert.deepStrictEqual(crawlers.length, 3, 'one crawler per data layer');
-assert.strictEqual(resourcesOf('Pipeline', 'AWS::StepFunctions::StateMachine').length, 1, 'the pipeline state machine');
+assert.strictEqual(resourcesOf('Pipeline', 'AWS::StepFunctions::StateMachine').length, 2, 'the pipeline and its stuck-run closer');
+assert.strictEqual(resourcesOf('Pipeline', 'AWS::CodeBuild::Project').length, 1, 'the dbt job');
 assert.strictEqual(resourcesOf('Orchestration', 'AWS::MWAA::Environment').length, 1, 'the MWAA environment');
 
 // The finding of the crawler role's managed policy has an id with several `::`,

@@ -52,6 +52,11 @@ fs.writeFileSync(`${work}/app/package.json`, JSON.stringify({ name: 'lakehouse-c
 EOF
 cp "$here/app.js" "$work/app/app.js"
 printf 'from airflow import DAG\n' > "$work/dags/consumer_dag.py"
+# A dbt project folder as the dbt job packages it: its project file, pinned requirements and entrypoint.
+mkdir -p "$work/dbt/scripts"
+printf 'name: consumer\nversion: "1.0.0"\nconfig-version: 2\nprofile: consumer\n' > "$work/dbt/dbt_project.yml"
+printf 'dbt-athena==1.11.1\n' > "$work/dbt/requirements-athena.txt"
+printf 'print("dbt build")\n' > "$work/dbt/scripts/lakehouse_dbt.py"
 
 cd "$work/app"
 npm install --no-audit --no-fund --prefer-offline --ignore-scripts --loglevel=error
@@ -63,5 +68,5 @@ for package in aws-cdk-lib constructs; do
   [ "$copies" -eq 1 ] || { echo "$copies copies of $package installed:" >&2; npm ls "$package" --all >&2; exit 1; }
 done
 
-node app.js "$work/app/cdk.out" "$work/dags"
+node app.js "$work/app/cdk.out" "$work/dags" "$work/dbt"
 echo "consumer test (aws-cdk-lib $cdk_version, constructs $constructs_floor, cdk-nag $cdk_nag, layers: $*) passed in $((SECONDS - started)) s"
