@@ -1,4 +1,4 @@
-import { LakehouseLibrary, LakehouseMonorepo, SandboxApp, TestingPackage } from './projenrc';
+import { ConsumerTest, LakehouseLibrary, LakehouseMonorepo, SandboxApp, TestingPackage } from './projenrc';
 
 const root = new LakehouseMonorepo();
 
@@ -15,5 +15,8 @@ const workflow = new LakehouseLibrary(root, { layer: 'workflow', testing, deps: 
 const orchestration = new LakehouseLibrary(root, { layer: 'orchestration', testing, deps: [core], description: 'The lakehouse orchestration: an MWAA environment that runs the pipeline DAG.' });
 
 new SandboxApp(root, { layers: [core, storage, metadata, catalog, analytics, workflow, orchestration], testing });
+
+// A fresh app outside the workspace installs the packed layers at the aws-cdk-lib and constructs floor they declare.
+new ConsumerTest(root, { dir: 'test/consumers/floor', layers: [core, storage, metadata, catalog, analytics, workflow, orchestration] });
 
 root.synth();

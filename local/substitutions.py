@@ -154,7 +154,8 @@ def failable_states(asl: Asl) -> list[str]:
     """The states `--fail-at` accepts: a failure there must end with the run record FAILED.
 
     These are the Task states with a Catch that a run passes through on its way
-    to success (reached from StartAt without following a Catch), less the task
+    to success (reached from StartAt without following a Catch: the dbt step's
+    summary read, which only a failure reaches, is left out), less the task
     that creates the run record (`dynamodb:putItem`: before it there is no
     record to mark) and tasks whose every Catch ends the run at once in a Fail
     state (the failure recorder itself: when it fails, nothing is left to record
@@ -162,7 +163,7 @@ def failable_states(asl: Asl) -> list[str]:
     """
     states = dict(iter_states(asl))
     names = []
-    for name in _in_execution_order(asl):
+    for name in _in_execution_order(asl, through_catch=False):
         state = states[name]
         if state.get("Type") != "Task" or not state.get("Catch"):
             continue

@@ -3,3 +3,4 @@ export * from './lakehouse-monorepo';
 export * from './lakehouse-library';
 export * from './sandbox-app';
 export * from './testing-package';
+export * from './consumer-test';

@@ -37,16 +37,14 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
       description: options.description,
       keywords: ['aws-cdk', 'cdk', 'lakehouse', 'data-lake', options.layer],
       stability: 'experimental',
-      cdkVersion: VERSIONS.awsCdkLibPeerFloor,
-      constructsVersion: '10.0.5',
-      // One aws-cdk-lib for the workspace: the peer floor stays low, the devDependency is the workspace's.
-      peerDependencyOptions: { pinnedDevDependency: false },
+      // Peer ranges start at the floor; projen pins each devDependency to the
+      // floor itself, the one copy of the workspace, so jsii compiles against it.
+      cdkVersion: VERSIONS.awsCdkLib,
+      constructsVersion: VERSIONS.constructs,
       jsiiVersion: VERSIONS.jsii,
       docgen: true,
       peerDeps: (options.deps ?? []).map(dep => `${dep.package.packageName}@^${dep.version}`),
       devDeps: [
-        `aws-cdk-lib@${VERSIONS.awsCdkLib}`,
-        `constructs@${VERSIONS.constructs}`,
         `jsii-docgen@${VERSIONS.jsiiDocgen}`,
         `typescript@${VERSIONS.typescript}`,
         `cdk-nag@${VERSIONS.cdkNag}`,

@@ -39,7 +39,9 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       packageManager: javascript.NodePackageManager.NPM,
       minNodeVersion: VERSIONS.minNode,
       typescriptVersion: VERSIONS.typescript,
-      devDeps: [`nx@${VERSIONS.nx}`, 'ts-node@^10.9.2', '@types/node@^20', `constructs@${VERSIONS.constructs}`],
+      // aws-cdk-lib and constructs at the root hoist the workspace's one copy of
+      // each, so npm never nests a 110 MB aws-cdk-lib in a member.
+      devDeps: [`nx@${VERSIONS.nx}`, 'ts-node@^10.9.2', '@types/node@^20', `constructs@${VERSIONS.constructs}`, `aws-cdk-lib@${VERSIONS.awsCdkLib}`],
       // npm 11 runs install scripts only for packages it is told to trust.
       allowScripts: ['nx', 'esbuild', '@parcel/watcher'],
       license: 'Apache-2.0',

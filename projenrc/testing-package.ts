@@ -16,9 +16,9 @@ export class TestingPackage extends typescript.TypeScriptProject {
       typescriptVersion: VERSIONS.typescript,
       jest: false,
       package: false,
-      peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLibPeerFloor}`, 'constructs@^10.0.5', `cdk-nag@^${VERSIONS.cdkNag}`],
-      devDeps: [`aws-cdk-lib@${VERSIONS.awsCdkLib}`, `constructs@${VERSIONS.constructs}`, `cdk-nag@${VERSIONS.cdkNag}`, '@types/jest'],
-      peerDependencyOptions: { pinnedDevDependency: false },
+      // projen pins each devDependency to its peer's floor: the workspace's copy.
+      peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`],
+      devDeps: ['@types/jest'],
       tsconfig: { compilerOptions: { types: ['jest', 'node'] } },
     });
     this.package.addField('private', true);

@@ -24,11 +24,13 @@ export interface SandboxStacks {
 
 /**
  * How the sandbox app is created. cfn-lint checks every synthesized template
- * in the test suite, failing on errors and warnings alike; CDK's built-in copy
- * of those rules would only double the synth time (it runs a WebAssembly
- * linter over every template on each synth).
+ * in the test suite, failing on errors and warnings alike. The workspace's
+ * aws-cdk-lib (the libraries' floor) has no built-in copy of those rules;
+ * newer releases run one, a WebAssembly linter, over every template on each
+ * synth, which would only double the synth time: there, set
+ * `builtinCloudFormationValidation: false` here.
  */
-export const SANDBOX_APP_PROPS: AppProps = { builtinCloudFormationValidation: false };
+export const SANDBOX_APP_PROPS: AppProps = {};
 
 /** The repository root, where dags/ and dbt_project/ live (apps/sandbox/lib → ../../..). */
 export const REPOSITORY_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -196,8 +198,8 @@ export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
   const orchestration = new OrchestrationStack(app, stackName('orchestration'), naming, config, data, pipeline, {
     env, description: 'Lakehouse orchestration: MWAA and its VPC',
   });
-  pipeline.addStackDependency(data);
-  orchestration.addStackDependency(pipeline);
+  pipeline.addDependency(data);
+  orchestration.addDependency(pipeline);
 
   CostAllocationTags.apply(app, { project: config.project, environment: config.environment });
   // Stack-level singletons (the DAG upload's Lambda function) sit outside the layer

@@ -1,5 +1,5 @@
 import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
-import { ArnFormat, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -306,7 +306,7 @@ export class LakehouseCatalog extends Construct {
       managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
     });
     this.crawlerRole = role;
-    Validations.of(role).acknowledge({
+    NagAcknowledgements.acknowledge(role, {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]',
       reason: 'The lakehouse plan (R2.4) requires AWSGlueServiceRole for the crawlers: it is the documented policy that lets a crawler write tables and partitions to the Data Catalog and its own logs.',
     });

@@ -1,6 +1,7 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Acknowledgment, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeNagFinding } from './private/nag-acknowledge';
 import { asArray, flattenForNag } from './private/nag-flatten';
 
 /** A wildcard resource of a policy and why AWS requires it. */
@@ -37,8 +38,14 @@ export interface PolicyWildcards {
 }
 
 /**
- * Acknowledges cdk-nag `AwsSolutions-IAM5` findings (wildcard permissions)
- * one finding id at a time, with a reason each.
+ * Acknowledges cdk-nag findings one finding id at a time, with a reason
+ * each: any finding by its id, and `AwsSolutions-IAM5` findings (wildcard
+ * permissions) from the resources and actions they concern.
+ *
+ * Use it instead of `Validations.of(scope).acknowledge` for a finding id that
+ * holds an ARN, such as `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/…]`:
+ * aws-cdk-lib before 2.269 refuses an id with more than one `::`, and cdk-nag
+ * 3 matches only the exact id.
  *
  * A resource finding id embeds the ARN as cdk-nag flattens it
  * (`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::<Bucket>/raw/*]`),
@@ -48,6 +55,15 @@ export interface PolicyWildcards {
  * resolved and before the cdk-nag plugin reads the acknowledgements.
  */
 export class NagAcknowledgements {
+  /**
+   * Acknowledges, on `scope` and the constructs under it, each cdk-nag
+   * finding by its exact id, for example `AwsSolutions-S1` or
+   * `AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]`.
+   */
+  public static acknowledge(scope: IConstruct, ...findings: Acknowledgment[]): void {
+    for (const { id, reason } of findings) acknowledgeNagFinding(scope, id, reason);
+  }
+
   /**
    * Acknowledges, on `scope` (a principal, a policy or a parent of it), the
    * `AwsSolutions-IAM5[Resource::…]` finding of each resource that holds a
@@ -80,7 +96,7 @@ export class NagAcknowledgements {
   /** Acknowledges, on `scope`, the `AwsSolutions-IAM5[Action::…]` finding of each action. */
   public static wildcardActions(scope: IConstruct, actions: WildcardAction[]): void {
     for (const { action, reason } of actions) {
-      Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason });
+      acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Action::${action}]`, reason);
     }
   }
 
@@ -99,7 +115,7 @@ export class NagAcknowledgements {
           if (statement.Effect !== 'Allow') continue;
           for (const action of asArray(statement.Action)) {
             if (actions.includes(action)) {
-              Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Action::${action}]`, reason: wildcards.reason });
+              acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Action::${action}]`, wildcards.reason);
             }
           }
           for (const resource of asArray(statement.Resource)) {
@@ -127,5 +143,5 @@ export class NagAcknowledgements {
 }
 
 function acknowledgeResource(scope: IConstruct, flat: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${flat}]`, reason });
+  acknowledgeNagFinding(scope, `AwsSolutions-IAM5[Resource::${flat}]`, reason);
 }

@@ -1,8 +1,14 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { formatFindings, NagFinding, nagFindings, nagFindingsOfApp } from '@lakehouse-cdk/testing';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import * as fc from 'fast-check';
 import { NagAcknowledgements } from '../src';
+import { acceptedByEveryAcknowledge } from '../src/private/nag-acknowledge';
 
 const ENV = { account: '123456789012', region: 'eu-west-1' };
 const wildcardFindings = (findings: NagFinding[]) => findings.filter(f => f.rule.startsWith('AwsSolutions-IAM5'));
@@ -124,5 +130,69 @@ describe('NagAcknowledgements.policyWildcards', () => {
   test('selects nothing by default', () => {
     const findings = wildcardFindings(nagFindings(stack => handlerStack(stack, {})));
     expect(findings).toHaveLength(wildcardFindings(nagFindings(stack => handlerStack(stack))).length);
+  });
+});
+
+describe('NagAcknowledgements.acknowledge', () => {
+  const GLUE_POLICY = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]';
+  const managedPolicyFindings = (acknowledge: (role: iam.Role) => void) => nagFindings(stack => {
+    const role = new iam.Role(stack, 'Crawler', {
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
+    });
+    acknowledge(role);
+  }).filter(f => f.rule.startsWith('AwsSolutions-IAM4'));
+
+  test('acknowledges a finding whose id holds an ARN, which aws-cdk-lib before 2.269 refuses in acknowledge', () => {
+    expect(managedPolicyFindings(() => {})).toHaveLength(1);
+    expect(managedPolicyFindings(role => NagAcknowledgements.acknowledge(role, {
+      id: GLUE_POLICY, reason: 'Crawlers write the catalog through the AWS managed Glue service policy.',
+    }))).toEqual([]);
+  });
+
+  test('the rule id alone does not cover a finding: cdk-nag 3 matches exact finding ids', () => {
+    const findings = managedPolicyFindings(role => NagAcknowledgements.acknowledge(role, { id: 'AwsSolutions-IAM4', reason: 'Too broad.' }));
+    expect(findings.map(f => f.rule)).toEqual([GLUE_POLICY]);
+  });
+
+  test('acknowledges ids without an ARN through Validations.acknowledge', () => {
+    const findings = nagFindings(stack => {
+      const bucket = new s3.Bucket(stack, 'Logs', { enforceSSL: true });
+      NagAcknowledgements.acknowledge(bucket, { id: 'AwsSolutions-S1', reason: 'This bucket receives the access logs.' });
+    });
+    expect(findings.filter(f => f.rule === 'AwsSolutions-S1')).toEqual([]);
+  });
+
+  test('records an id that holds an ARN exactly, with its reason, where cdk-nag writes its audit trail', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-')) });
+    const stack = new Stack(app, 'Audit', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const role = new iam.Role(stack, 'Crawler', {
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
+    });
+    NagAcknowledgements.acknowledge(role, { id: GLUE_POLICY, reason: 'Crawlers need the AWS managed Glue service policy.' });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { writeSuppressionsToCloudFormation: true }));
+    const template = app.synth().getStackByName('Audit').template;
+    const roleResource = Object.values<any>(template.Resources).find(resource => resource.Type === 'AWS::IAM::Role');
+    expect(roleResource.Metadata.cdk_nag.rules_to_suppress).toEqual([
+      { id: GLUE_POLICY, reason: 'Crawlers need the AWS managed Glue service policy.' },
+    ]);
+  });
+});
+
+describe('ids that Validations.acknowledge takes on the workspace aws-cdk-lib, the supported floor', () => {
+  const ids = fc.array(fc.constantFrom('AwsSolutions-IAM5', '[', ']', 'Resource', ':', '::', ':::', '<AWS::Partition>', 's3', '/*'), { minLength: 1, maxLength: 8 })
+    .map(pieces => pieces.join(''));
+
+  test('are exactly the ids the acknowledgements pass to it; the others go to the metadata directly', () => {
+    fc.assert(fc.property(ids, id => {
+      let accepted = true;
+      try {
+        Validations.of(new Stack()).acknowledge({ id, reason: 'why' });
+      } catch {
+        accepted = false;
+      }
+      expect(acceptedByEveryAcknowledge(id)).toBe(accepted);
+    }), { numRuns: 300 });
   });
 });

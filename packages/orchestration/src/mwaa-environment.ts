@@ -590,7 +590,7 @@ export class MwaaEnvironment extends Construct {
     const role = deployment.handlerRole;
     const handler = role.node.scope;
     if (handler === undefined) return;
-    Validations.of(role).acknowledge({
+    NagAcknowledgements.acknowledge(role, {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The aws-cdk-lib BucketDeployment handler writes its own logs with the AWS managed basic execution policy; it has no other managed policy.',
     });

@@ -47,13 +47,36 @@ export function nagFindings(build: (stack: Stack) => void, appProps: AppProps = 
 /** Synthesizes a whole app with the AwsSolutions pack and returns its unacknowledged findings. */
 export function nagFindingsOfApp(app: App): NagFinding[] {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const exitCode = process.exitCode;
   try {
     app.synth({ force: true });
   } catch (error) {
     // A failed validation throws after writing its report; an error without a report is a real error.
     if (!fs.existsSync(path.join(app.outdir, 'validation-report.json'))) throw error;
+  } finally {
+    // Before 2.263, aws-cdk-lib reports a failed validation by setting the exit
+    // code instead of throwing; the findings are the result here, not a failed run.
+    process.exitCode = exitCode;
   }
   return readValidationReport(app.outdir);
+}
+
+/**
+ * Synthesizes `app` and returns why it failed, or undefined when it passed.
+ * A failed validation throws from aws-cdk-lib 2.263 on; before, it prints its
+ * report and sets `process.exitCode`, which is put back here so that a synth
+ * meant to fail does not fail the test run.
+ */
+export function synthFailure(app: App): string | undefined {
+  const exitCode = process.exitCode;
+  try {
+    app.synth({ force: true });
+    return process.exitCode !== exitCode ? `validation failed; see ${path.join(app.outdir, 'validation-report.json')}` : undefined;
+  } catch (error) {
+    return String(error);
+  } finally {
+    process.exitCode = exitCode;
+  }
 }
 
 /** Reads the findings of `validation-report.json` in a cloud assembly folder. */

@@ -324,10 +324,11 @@ export class DbtJob extends Construct {
         reason: 'dbt creates and swaps the tables of its one Glue database at run time, so they are not known at deployment',
       })),
       {
+        // aws-cdk-lib grants every project its default log group, named after the project, whatever logging is configured.
         resource: stack.formatArn({
-          service: 'logs', resource: 'log-group', resourceName: `/aws/codebuild/${this.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          service: 'logs', resource: 'log-group', resourceName: `${LOG_GROUP_PREFIX}${this.projectName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
-        reason: 'aws-cdk-lib lets every CodeBuild project write new log streams (one per build) into the log group named after it',
+        reason: 'aws-cdk-lib lets every CodeBuild project write new log streams into the default log group named after it; the builds log to the job\'s own log group',
       },
       {
         resource: stack.formatArn({ service: 'codebuild', resource: 'report-group', resourceName: `${this.projectName}-*` }),
@@ -338,8 +339,9 @@ export class DbtJob extends Construct {
     NagAcknowledgements.wildcardActions(role, ['s3:GetObject*', 's3:GetBucket*', 's3:List*'].map(action => ({
       action, reason: 'aws-cdk-lib grants the build read access to its source: the one dbt project asset object in the CDK assets bucket',
     })));
-    NagAcknowledgements.wildcardActions(role, ['kms:GenerateDataKey*', 'kms:ReEncrypt*'].map(action => ({
-      action, reason: 'aws-cdk-lib grants CodeBuild the use of the project\'s encryption key (for its build output) with these action groups, on that one key',
+    // The project's encryptionKey grant (aws-cdk-lib's key.grantEncryptDecrypt) uses wildcard actions on that one key.
+    NagAcknowledgements.wildcardActions(role, ['kms:ReEncrypt*', 'kms:GenerateDataKey*'].map(action => ({
+      action, reason: 'aws-cdk-lib grants the build encrypt and decrypt on the one key of its build output (the data-lake key, else the log key)',
     })));
     role.node.addValidation({
       validate: () => {

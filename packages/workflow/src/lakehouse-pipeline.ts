@@ -133,8 +133,10 @@ const TIMEOUT_MARGIN_SECONDS = 15 * 60;
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 const FAILURE_PATH = '$.failure';
 /** The pipeline's own states, which no step may reuse. */
-const PIPELINE_STATES = ['RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure', 'PipelineSucceeded', 'PipelineFailed',
-  'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
+const PIPELINE_STATES = ['ValidateInput', 'ApplyDefaultPipelineName', 'SplitExecutionDate', 'CheckExecutionDateShape', 'ParseExecutionDate',
+  'CheckExecutionDate', 'InvalidExecutionDate', 'InvalidPipelineName', 'RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure',
+  'CheckFailureCause', 'DefaultFailureCause',
+  'PipelineSucceeded', 'PipelineFailed', 'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
 
 /**
  * The lakehouse pipeline: a Step Functions state machine that records the
@@ -353,11 +355,21 @@ export class LakehousePipeline extends Construct {
     addTransientRetry(recordFailure, DYNAMODB_TRANSIENT_ERRORS);
     recordFailure.addCatch(failureNotRecorded, { errors: [sfn.Errors.ALL], resultPath: '$.record_failure_error' });
     recordFailure.next(pipelineFailed);
+    // An error may come without a cause (a task token failed without one):
+    // the record then says so, rather than the failure record failing on a missing path.
+    const defaultCause = new sfn.Pass(this, 'DefaultFailureCause', {
+      result: sfn.Result.fromString('The failed state gave no cause; the execution history has its error'),
+      resultPath: `${FAILURE_PATH}.Cause`,
+    });
+    defaultCause.next(recordFailure);
+    const failed = new sfn.Choice(this, 'CheckFailureCause')
+      .when(sfn.Condition.and(sfn.Condition.isPresent(`${FAILURE_PATH}.Cause`), sfn.Condition.isString(`${FAILURE_PATH}.Cause`)), recordFailure)
+      .otherwise(defaultCause);
     // Each task's failure names it: a Pass per task adds the state id to the caught error.
-    const catchToFailure = (task: sfn.TaskStateBase, onFailure: sfn.IChainable = recordFailure) => {
+    const catchToFailure = (task: sfn.TaskStateBase, onFailure: sfn.IChainable = failed) => {
       const named = new sfn.Pass(this, `${task.id}Failed`, {
-        parameters: { 'Error.$': `${FAILURE_PATH}.Error`, 'Cause.$': `${FAILURE_PATH}.Cause`, State: task.id },
-        resultPath: FAILURE_PATH,
+        result: sfn.Result.fromString(task.id),
+        resultPath: `${FAILURE_PATH}.State`,
       });
       named.next(onFailure);
       task.addCatch(named, { errors: [sfn.Errors.ALL], resultPath: FAILURE_PATH });
@@ -406,36 +418,39 @@ export class LakehousePipeline extends Construct {
     catchToFailure(recordSuccess);
     recordSuccess.next(new sfn.Succeed(this, 'PipelineSucceeded'));
 
+    // Built before the steps, so that a step reusing one of its state ids gets the named error.
+    const definition = inputValidation(this, pipelineName, recordStart);
+
     // Steps are bound from the last to the first, so that each knows where it goes next.
     const configs: PipelineStepConfig[] = [];
     let next: sfn.IChainable = recordSuccess;
     for (const step of [...steps].reverse()) {
-      const config = this.bindStep(step, { next, recordFailure, failurePath: FAILURE_PATH, runsTable: table });
+      const config = this.namingClashes(step, () => step.bind(this, { next, recordFailure: failed, failurePath: FAILURE_PATH, runsTable: table }));
       for (const { task, transientErrors, onFailure } of config.tasks) {
         if (transientErrors.length === 0) {
           Validate.fail('steps', JSON.stringify(step.name), `must name at least one transient error to retry on its task ${task.id}`, this);
         }
         addTransientRetry(task, transientErrors);
-        catchToFailure(task, onFailure);
+        this.namingClashes(step, () => catchToFailure(task, onFailure));
       }
       configs.unshift(config);
       next = config.start;
     }
     recordStart.next(next);
 
-    return { definition: inputValidation(this, pipelineName, recordStart), configs };
+    return { definition, configs };
   }
 
-  private bindStep(step: IPipelineStep, context: Parameters<IPipelineStep['bind']>[1]): PipelineStepConfig {
+  /** Runs `build` for `step`; a state id that clashes (a step named after another's state) gets an error naming the step. */
+  private namingClashes<T>(step: IPipelineStep, build: () => T): T {
     try {
-      return step.bind(this, context);
+      return build();
     } catch (error) {
-      // Two steps whose state ids clash (a step named after another's state): name the step instead of the construct.
       const message = error instanceof Error ? error.message : String(error);
       const clash = /There is already a Construct with name '([^']+)'/.exec(message);
       if (clash) {
         Validate.fail('steps', JSON.stringify(step.name), `must not build the state ${clash[1]}, which another step or the pipeline already has`
-          + ` (the pipeline's own states: ${PIPELINE_STATES.join(', ')})`, this);
+          + ` (the pipeline's own states: ${PIPELINE_STATES.join(', ')}, and <TaskId>Failed for each task)`, this);
       }
       throw error;
     }

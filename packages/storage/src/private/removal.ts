@@ -1,4 +1,5 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { NagAcknowledgements } from '@lakehouse-cdk/core';
+import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 
 /** The construct id aws-cdk-lib gives the stack-wide provider behind `autoDeleteObjects`. */
@@ -12,7 +13,8 @@ const AUTO_DELETE_PROVIDER_ID = 'Custom::S3AutoDeleteObjectsCustomResourceProvid
 export function acknowledgeAutoDeleteProvider(scope: Construct): void {
   const provider = Stack.of(scope).node.tryFindChild(AUTO_DELETE_PROVIDER_ID);
   if (!provider) return;
-  Validations.of(provider).acknowledge(
+  NagAcknowledgements.acknowledge(
+    provider,
     {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The auto-delete-objects provider (aws-cdk-lib, present only when removalPolicy DESTROY is in effect) writes its own CloudWatch logs through the AWS managed basic execution policy; its role is not configurable.',
