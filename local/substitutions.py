@@ -163,7 +163,7 @@ def failable_states(asl: Asl) -> list[str]:
     """
     states = dict(iter_states(asl))
     names = []
-    for name in _in_execution_order(asl, through_catch=False):
+    for name in _in_execution_order(asl):
         state = states[name]
         if state.get("Type") != "Task" or not state.get("Catch"):
             continue
