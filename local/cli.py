@@ -74,7 +74,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--cdk-out", type=Path, default=REPO / "apps" / "sandbox" / "cdk.out",
                         help="the synthesized sandbox (default apps/sandbox/cdk.out)")
     parser.add_argument("--summary-json", type=Path, help="also write the outcome as JSON here, for scripts")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # `npx projen local -- --dates …` hands the runner the `--` too.
+    args = parser.parse_args(argv[1:] if argv[:1] == ["--"] else argv)
     args.dates = [_date(text.strip()) for text in args.dates.split(",") if text.strip()]
     if not args.dates:
         raise BadInput("--dates: give at least one YYYY-MM-DD date")

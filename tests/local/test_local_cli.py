@@ -34,6 +34,12 @@ def test_an_unknown_fail_at_state_lists_the_states_that_can_fail(capsys):
     assert "RunDbtTransformations" in valid
 
 
+def test_the_arguments_after_projens_separator_reach_the_runner(capsys):
+    code, err = run_cli(capsys, "--", "--fail-at", "Nope")
+    assert code == cli.EXIT_BAD_INPUT
+    assert "--fail-at: 'Nope'" in err
+
+
 def test_a_state_whose_failure_cannot_be_recorded_is_refused(capsys):
     code, err = run_cli(capsys, "--fail-at", "RecordPipelineStart")
     assert code == cli.EXIT_BAD_INPUT
