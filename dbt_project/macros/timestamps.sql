@@ -25,8 +25,10 @@
   into the UTC timestamp with iso8601_to_utc(name).
 #}
 
+{#- Written as template text, not a Jinja string, whose lexer would read the
+    backslashes as escapes. -#}
 {% macro iso8601_pattern() -%}
-    {{- return('\A([0-9]{4}-[0-9]{2}-[0-9]{2})T((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(?:\.([0-9]{1,9}))?(Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?\z') -}}
+\A([0-9]{4}-[0-9]{2}-[0-9]{2})T((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(?:\.([0-9]{1,9}))?(Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?\z
 {%- endmacro %}
 
 {#- regexp_extract has the same signature on both engines; for text that does
