@@ -145,3 +145,10 @@ def test_incremental_runs_equal_a_full_refresh(tmp_path, monkeypatch, plan_name)
             e["user_id"], e["event_type"], e["event_ts"], e["event_ts"].date(), e["properties"],
             e["user_country"], e["user_signup_ts"], e["ingest_date"]), eid
     assert {row[0]: row for row in _query(full, DIM)} == expected["dim_users"]
+
+    # user_country is the user's at the event: events before a change keep
+    # the old country, so some differ from the latest one in dim_users.
+    latest = {uid: row[2] for uid, row in expected["dim_users"].items()}
+    at_event = [(uid, country) for _, uid, _, _, _, _, country, _, _ in full_fct if country is not None]
+    assert any(country != latest[uid] for uid, country in at_event)
+    assert any(country == latest[uid] for uid, country in at_event)

@@ -15,7 +15,7 @@ with ranked as (
         updated_at,
         row_number() over (
             partition by user_id, updated_at
-            order by ingest_date desc, email nulls first, country nulls first, signup_ts
+            order by ingest_date desc, email asc nulls first, country asc nulls first, signup_ts asc
         ) as copy_rank
     from {{ ref('base_raw_users') }}
     where reject_reason is null
