@@ -59,19 +59,7 @@
         select
             source_file,
             ingest_date,
-            string_split(
-                replace(
-                    replace(
-                        case
-                            when starts_with(text_content, chr(65279)) then substr(text_content, 2)
-                            else text_content
-                        end,
-                        chr(13) || chr(10), chr(10)
-                    ),
-                    chr(13), chr(10)
-                ),
-                chr(10)
-            ) as lines
+            {{ duckdb__split_lines('text_content', "chr(65279)", 1, 'chr(13)', 'chr(10)') }} as lines
         from files
         where text_content is not null
 
@@ -82,27 +70,9 @@
         select
             source_file,
             ingest_date,
-            string_split(
-                replace(
-                    replace(
-                        case
-                            when starts_with(escaped, '\xEF\xBB\xBF') then substr(escaped, 13)
-                            else escaped
-                        end,
-                        '\x0D\x0A', '\x0A'
-                    ),
-                    '\x0D', '\x0A'
-                ),
-                '\x0A'
-            ) as lines
-        from (
-            select
-                source_file,
-                ingest_date,
-                cast(content as varchar) as escaped
-            from files
-            where text_content is null
-        ) as undecodable
+            {{ duckdb__split_lines('cast(content as varchar)', "'\\xEF\\xBB\\xBF'", 12, "'\\x0D'", "'\\x0A'") }} as lines
+        from files
+        where text_content is null
 
     ),
 
@@ -144,6 +114,25 @@
     from split_lines
     where line_text is null
         or trim(both ' ' || chr(9) || chr(11) || chr(12) from line_text) <> ''
+{%- endmacro %}
+
+{#- DuckDB: `content` split into its lines: without a leading BOM (`bom`,
+    `bom_length` characters), ended by LF, CRLF or a lone CR (`cr`, `lf`). The
+    same for text and for a blob's escaped text, where a byte is 4 characters. -#}
+{% macro duckdb__split_lines(content, bom, bom_length, cr, lf) -%}
+    string_split(
+        replace(
+            replace(
+                case
+                    when starts_with({{ content }}, {{ bom }}) then substr({{ content }}, {{ bom_length + 1 }})
+                    else {{ content }}
+                end,
+                {{ cr }} || {{ lf }}, {{ lf }}
+            ),
+            {{ cr }}, {{ lf }}
+        ),
+        {{ lf }}
+    )
 {%- endmacro %}
 
 {#- DuckDB: the lines of `relation`, with whether each is a JSON object. -#}

@@ -66,27 +66,21 @@
 {%- endmacro %}
 
 {% macro iso8601_to_utc(name) -%}
-  {{ return(adapter.dispatch('iso8601_to_utc')(name)) }}
-{%- endmacro %}
-
-{% macro default__iso8601_to_utc(name) -%}
     case
         when {{ name }}__date is not null and substr({{ name }}__date, 1, 4) <> '0000'
-            then {{ in_year_range(
-                "(try_cast(" ~ iso8601_local_text(name) ~ " as timestamp) - ("
-                ~ iso8601_offset_minutes(name) ~ ") * interval '1' minute)") }}
+            then {{ in_year_range(adapter.dispatch('local_time_minus_offset')(name)) }}
     end
 {%- endmacro %}
 
-{#- Athena's Iceberg tables take timestamp(6) without zone; date_add keeps the
-    precision of its argument. -#}
-{% macro athena__iso8601_to_utc(name) -%}
-    case
-        when {{ name }}__date is not null and substr({{ name }}__date, 1, 4) <> '0000'
-            then {{ in_year_range(
-                "date_add('minute', -(" ~ iso8601_offset_minutes(name) ~ "), try_cast("
-                ~ iso8601_local_text(name) ~ " as timestamp(6)))") }}
-    end
+{#- The local date-time as a timestamp, minus the offset. -#}
+{% macro default__local_time_minus_offset(name) -%}
+    (try_cast({{ iso8601_local_text(name) }} as timestamp) - ({{ iso8601_offset_minutes(name) }}) * interval '1' minute)
+{%- endmacro %}
+
+{#- Athena's Iceberg tables take timestamp(6) without zone (a bare timestamp
+    is timestamp(3) on Trino); date_add keeps the precision of its argument. -#}
+{% macro athena__local_time_minus_offset(name) -%}
+    date_add('minute', -({{ iso8601_offset_minutes(name) }}), try_cast({{ iso8601_local_text(name) }} as timestamp(6)))
 {%- endmacro %}
 
 
