@@ -14,7 +14,7 @@
   {%- endif -%}
   {#- YAML reads an unquoted 2026-01-01 as a date; its string form is the same. -#}
   {%- set text = value | string -%}
-  {%- set parts = modules.re.match('^(\d{4})-(\d{2})-(\d{2})$', text) -%}
+  {%- set parts = modules.re.match('^([0-9]{4})-([0-9]{2})-([0-9]{2})$', text) -%}
   {%- set valid = parts is not none and 1 <= (parts.group(2) | int) <= 12 -%}
   {%- if valid -%}
     {%- set year, month = parts.group(1) | int, parts.group(2) | int -%}

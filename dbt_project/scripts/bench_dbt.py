@@ -15,6 +15,13 @@ the way Athena charges rather than by timing DuckDB:
 
 Each query is also run on both layers in DuckDB to check that the answers
 agree, so the byte figures describe queries that really are equivalent.
+
+With --incremental N it instead checks, on N larger generated plans, that
+daily incremental runs give what a full refresh gives (the CI test runs two
+small plans): each plan lands its batches of files (late events,
+re-deliveries, user changes, files in any order within the look-back window,
+hostile lines) before each run, runs dbt once per execution date as the job
+does, then a full refresh on the same files, and compares every mart row.
 """
 from __future__ import annotations
 
@@ -69,6 +76,59 @@ def parquet_bytes(con, files, columns, predicate=None) -> int:
     return total
 
 
+MART_QUERIES = {
+    "fct_events": "select * from fct_events order by event_id",
+    "dim_users": "select * from dim_users order by user_id",
+}
+
+
+def run_dbt(args: list[str], raw: Path, db: Path, work: Path) -> float:
+    env = dict(os.environ, LAKEHOUSE_RAW_DIR=str(raw), LAKEHOUSE_DUCKDB_PATH=str(db),
+               DBT_TARGET_PATH=str(work / "target"), DBT_LOG_PATH=str(work / "logs"),
+               DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    t0 = time.perf_counter()
+    proc = subprocess.run([dbt_executable(), *args, "--target", "local", "--profiles-dir", str(PROJECT_DIR)],
+                          cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(proc.stdout[-5000:], proc.stderr[-2000:], file=sys.stderr)
+        raise SystemExit(f"dbt {' '.join(args)} failed")
+    return time.perf_counter() - t0
+
+
+def marts(db: Path) -> dict:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return {name: con.execute(sql).fetchall() for name, sql in MART_QUERIES.items()}
+    finally:
+        con.close()
+
+
+def incremental_check(a, work: Path) -> int:
+    """Incremental runs against a full refresh on generated plans; 0 when every plan agrees."""
+    print(f"{'plan':>4} {'runs':>4} {'events':>7} {'rejected':>8} {'incremental':>11} {'full refresh':>12}  equal")
+    failures = 0
+    for seed in range(a.incremental):
+        plan = gen.generate_batches(seed=1000 + seed, runs=a.runs, events_per_run=a.events_per_run,
+                                    users=max(a.events_per_run // 10, 8), empty_first_run=seed % 2 == 1)
+        folder = work / f"plan-{seed}"
+        shutil.rmtree(folder, ignore_errors=True)
+        raw, incremental, full = folder / "raw", folder / "incremental.duckdb", folder / "full.duckdb"
+        for table in ("events", "users"):
+            (raw / table).mkdir(parents=True)
+        incremental_s = 0.0
+        for run, day in enumerate(plan.run_dates, start=1):
+            plan.land(raw, run)
+            incremental_s += run_dbt(["run", "--vars", f"{{execution_date: '{day}'}}"], raw, incremental, folder)
+        full_s = run_dbt(["run", "--full-refresh", "--vars", f"{{execution_date: '{plan.run_dates[-1]}'}}"],
+                         raw, full, folder)
+        got, want = marts(incremental), marts(full)
+        equal = got == want
+        failures += not equal
+        print(f"{seed:>4} {len(plan.run_dates):>4} {len(want['fct_events']):>7,} {plan.hazards.get('rejected_line', 0):>8} "
+              f"{incremental_s:>10.1f}s {full_s:>11.1f}s  {equal}")
+    return 1 if failures else 0
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--events", type=int, default=1_000_000)
@@ -77,9 +137,19 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--workdir", default=None, help="kept if given; a temporary folder otherwise")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--incremental", type=int, default=0, metavar="N",
+                   help="instead of the byte benchmark, check incremental runs against a full refresh on N plans")
+    p.add_argument("--runs", type=int, default=10, help="with --incremental: daily runs per plan")
+    p.add_argument("--events-per-run", type=int, default=2000, help="with --incremental: events landing per run")
     a = p.parse_args(argv)
 
     work = Path(a.workdir) if a.workdir else Path(tempfile.mkdtemp(prefix="lakehouse-bench-"))
+    if a.incremental:
+        try:
+            return incremental_check(a, work)
+        finally:
+            if not a.workdir:
+                shutil.rmtree(work, ignore_errors=True)
     raw, db = work / "raw", work / "lakehouse.duckdb"
     for d in (raw, work / "curated"):
         shutil.rmtree(d, ignore_errors=True)
@@ -138,10 +208,16 @@ def main(argv=None) -> int:
          dir_bytes(event_files),
          parquet_bytes(con, fct_files, {"event_type"})),
         ("active users per country, last 7 days",
-         f"select u.country, count(distinct e.user_id) from {raw_dedup} e join "
-         f"(select user_id, arg_max(country, updated_at) country from read_json('{raw}/users/*/*.json', "
-         f"format='newline_delimited', ignore_errors=true, columns={{user_id: 'varchar', country: 'varchar', "
-         f"updated_at: 'varchar'}}) where user_id is not null group by user_id) u using (user_id) "
+         # user_country is the user's at the event: the latest version
+         # exported by then (an ASOF join), else the first one.
+         f"with v as (select user_id, country, timezone('UTC', cast(updated_at as timestamptz)) as updated_at "
+         f"from read_json('{raw}/users/*/*.json', format='newline_delimited', ignore_errors=true, "
+         f"columns={{user_id: 'varchar', country: 'varchar', updated_at: 'varchar'}}) "
+         f"where user_id is not null and try_cast(updated_at as timestamptz) is not null), "
+         f"f as (select user_id, arg_min(country, updated_at) as country from v group by user_id) "
+         f"select coalesce(v.country, f.country) as country, count(distinct e.user_id) from {raw_dedup} e "
+         f"asof left join v on e.user_id = v.user_id and e.ts >= v.updated_at "
+         f"join f on e.user_id = f.user_id "
          f"where cast(e.ts as date) >= date '{cutoff}' group by all order by all",
          f"select user_country, count(distinct user_id) from {fct} "
          f"where cast(event_date as date) >= date '{cutoff}' group by all order by all",

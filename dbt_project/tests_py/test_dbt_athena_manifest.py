@@ -1,6 +1,7 @@
-"""The athena target parses, compiles its staging models and plans its Iceberg
-maintenance offline; its marts are Iceberg tables under the curated folder
-given by the environment; and nothing in the project names an environment."""
+"""The athena target parses and plans its Iceberg maintenance offline; its
+marts are Iceberg tables under the curated folder given by the environment;
+and nothing in the project names an environment. (The staging models'
+compiled Athena SQL is checked in test_dbt_athena_parity.py.)"""
 import sys
 from pathlib import Path as _Path
 
@@ -12,7 +13,6 @@ import re
 import subprocess
 
 import pytest
-import sqlglot
 
 from dbt_helpers import PROJECT_DIR, base_env, load_json, make_profiles_dir, run_dbt
 
@@ -116,21 +116,6 @@ def test_a_missing_athena_variable_is_named(tmp_path, missing):
                    prefix=_no_network_prefix())
     assert proc.returncode != 0
     assert f"Env var required but not provided: '{missing}'" in proc.stdout + proc.stderr
-
-
-def test_staging_sql_compiles_offline_and_parses_as_trino(tmp_path):
-    """The raw-access macros' Athena branch, as compiled, is valid Trino SQL,
-    and reads `properties` (a string column holding the object's JSON text) with json_parse."""
-    staging = ["base_raw_events", "base_raw_users", "stg_raw_events", "stg_raw_users", "stg_rejected_raw_rows"]
-    run_dbt(["compile", "--target", "athena", "--no-populate-cache", "--select", *staging],
-            _athena_env(tmp_path), tmp_path, prefix=_no_network_prefix())
-    compiled = {p.stem: p.read_text() for p in (tmp_path / "target" / "compiled").rglob("*.sql")}
-    assert set(staging) <= set(compiled)
-    for name in staging:
-        sqlglot.parse_one(compiled[name], read="trino", error_level=sqlglot.ErrorLevel.RAISE)
-    events = compiled["base_raw_events"]
-    assert "json_format(try(json_parse(properties)))" in events
-    assert f'"{RAW_GLUE_DATABASE}"."raw_events"' in events
 
 
 def test_iceberg_maintenance_plans_optimize_and_vacuum_for_every_iceberg_mart(tmp_path, athena_manifest):

@@ -181,7 +181,7 @@ def test_an_empty_raw_layer_is_a_successful_run_with_nothing_in_it(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert summary["status"] == "succeeded"
     assert summary["counts"]["error"] == summary["counts"]["fail"] == summary["counts"]["warn"] == 0
-    assert summary["counts"]["models"] == 7
+    assert summary["counts"]["models"] == 8
     assert summary["rejected_rows"] == 0
     assert _event_ids(db) == set()
 

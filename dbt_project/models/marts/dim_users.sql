@@ -3,6 +3,9 @@
     partitioned_by=['month(signup_ts)']
 )) }}
 
+-- Every user with a valid record, and every user with events: a user whose
+-- record has not landed yet (or was rejected) still has a row, with null
+-- email, country and signup_ts, so the events are never without their user.
 with users as (
 
     select * from {{ ref('stg_raw_users') }}
@@ -22,10 +25,18 @@ activity as (
     from {{ ref('fct_events') }}
     group by user_id
 
+),
+
+user_ids as (
+
+    select user_id from users
+    union
+    select user_id from activity
+
 )
 
 select
-    users.user_id,
+    user_ids.user_id,
     users.email,
     users.country,
     users.signup_ts,
@@ -35,6 +46,8 @@ select
         coalesce(activity.{{ event_type }}_count, 0) as {{ event_type }}_count,
     {% endfor %}
     coalesce(activity.event_count, 0) as event_count
-from users
+from user_ids
+left join users
+    on user_ids.user_id = users.user_id
 left join activity
-    on users.user_id = activity.user_id
+    on user_ids.user_id = activity.user_id

@@ -1,26 +1,9 @@
--- Users are re-exported on every change; the most recent export wins.
-with ranked as (
-
-    select
-        user_id,
-        lower(trim(email)) as email,
-        country,
-        signup_ts,
-        updated_at,
-        row_number() over (
-            partition by user_id
-            order by updated_at desc nulls last, ingest_date desc, source_file desc, line_number desc
-        ) as version_rank
-    from {{ ref('base_raw_users') }}
-    where reject_reason is null
-
-)
-
+-- One row per user: the latest version (greatest updated_at).
 select
     user_id,
     email,
     country,
     signup_ts,
     updated_at
-from ranked
-where version_rank = 1
+from {{ ref('stg_raw_user_versions') }}
+where valid_to is null
