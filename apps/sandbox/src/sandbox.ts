@@ -1,14 +1,16 @@
 import * as path from 'path';
 import { AnalyticsWorkgroup } from '@lakehouse-cdk/analytics';
 import { LakehouseCatalog } from '@lakehouse-cdk/catalog';
-import { CostAllocationTags, DataLayer, Naming, ResourceKind } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, NagAcknowledgements, Naming, ResourceKind } from '@lakehouse-cdk/core';
 import { PipelineRunsTable } from '@lakehouse-cdk/metadata';
 import { MwaaEnvironment } from '@lakehouse-cdk/orchestration';
 import { DagsBucket, DataLakeStorage } from '@lakehouse-cdk/storage';
 import { DbtJob, LakehousePipeline, PipelineStep } from '@lakehouse-cdk/workflow';
 import { App, AppProps, CfnOutput, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { SandboxConfig, maintenanceDays } from './config';
 
@@ -48,6 +50,9 @@ class DataStack extends Stack {
     this.storage = new DataLakeStorage(this, 'Storage', { naming });
     this.dags = new DagsBucket(this, 'Dags', { naming, accessLogsBucket: this.storage.accessLogsBucket });
     this.runs = new PipelineRunsTable(this, 'PipelineRuns', { naming });
+    NagAcknowledgements.complianceRule(this.runs, 'DynamoDBInBackupPlan',
+      'The runs table has point-in-time recovery (any second of the last 35 days can be restored) and is retained when the stack is deleted; '
+      + 'it holds run records that the next runs rewrite, so an AWS Backup plan with its vault and role would only add a second, coarser copy.');
     this.catalog = new LakehouseCatalog(this, 'Catalog', {
       naming,
       bucket: this.storage.bucket,
@@ -96,6 +101,7 @@ class DataStack extends Stack {
 class PipelineStack extends Stack {
   public readonly pipeline: LakehousePipeline;
   public readonly dbt: DbtJob;
+  public readonly alarmTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, props: StackProps) {
     super(scope, id, props);
@@ -131,6 +137,7 @@ class PipelineStack extends Stack {
       runsTable: data.runs.table,
       logEncryptionKey: logKey,
     });
+    this.alarmTopic = this.createAlarmTopic(naming);
     this.pipeline = new LakehousePipeline(this, 'Pipeline', {
       naming,
       // The run records' pipeline_name, and what the DAG passes in.
@@ -140,13 +147,41 @@ class PipelineStack extends Stack {
       curatedCrawlerName: data.catalog.crawlerName(DataLayer.CURATED),
       transformation: PipelineStep.dbt(this.dbt, { icebergMaintenanceDays: maintenanceDays(config.icebergMaintenanceDays) }),
       encryptionKey: logKey,
+      alarmTopic: this.alarmTopic,
     });
     output(this, 'StateMachineArn', this.pipeline.stateMachineArn, 'The pipeline state machine');
+    output(this, 'AlarmTopicArn', this.alarmTopic.topicArn, 'The SNS topic of the pipeline alarms (failed, timed-out and aborted executions): subscribe to it');
     output(this, 'PipelineLogGroupName', this.pipeline.logGroup.logGroupName, 'Execution logs of the pipeline (level ALL)');
     output(this, 'DbtProjectName', this.dbt.projectName, 'The CodeBuild project that runs dbt build');
     output(this, 'DbtLogGroupName', this.dbt.logGroup.logGroupName, 'Build logs of the dbt job');
     output(this, 'DbtWorkGroupName', dbtWorkgroup.workGroupName, 'The Athena workgroup of the dbt builds');
     output(this, 'MaintenanceWorkGroupName', maintenanceWorkgroup.workGroupName, 'The Athena workgroup of the Iceberg maintenance');
+  }
+
+  /**
+   * The topic the pipeline alarms notify, encrypted with a customer key:
+   * CloudWatch publishes to an encrypted topic only if the key policy lets
+   * it use the key (the AWS managed SNS key does not).
+   */
+  private createAlarmTopic(naming: Naming): sns.Topic {
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the SNS topic of the lakehouse pipeline alarms',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      // In a key policy, "*" is the key itself.
+      resources: ['*'],
+    }));
+    return new sns.Topic(this, 'AlarmTopic', {
+      topicName: naming.name(ResourceKind.SNS_TOPIC, 'pipeline-alarms'),
+      displayName: 'Lakehouse pipeline alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
   }
 }
 
@@ -165,7 +200,6 @@ class OrchestrationStack extends Stack {
       dagsBucket: data.dags.bucket,
       dagsPath: dagsFolder,
       requirementsPath: path.join(dagsFolder, 'requirements.txt'),
-      crawlerArns: [data.catalog.crawlerArn(DataLayer.RAW), data.catalog.crawlerArn(DataLayer.CURATED)],
     });
     output(this, 'MwaaEnvironmentName', this.airflow.environmentName, 'The MWAA environment');
     output(this, 'MwaaWebserverUrl', this.airflow.webserverUrl, 'The Airflow UI (private: reach it from inside the VPC)');
@@ -182,7 +216,8 @@ function capitalize(word: string): string {
 
 /**
  * Composes the lakehouse layers into the sandbox's three stacks, tags every
- * resource and runs the cdk-nag AwsSolutions checks over the whole app.
+ * resource and runs the cdk-nag AwsSolutions, NIST 800-53 R5 and HIPAA
+ * Security checks over the whole app.
  */
 export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
   const naming = new Naming({ project: config.project, environment: config.environment });
@@ -209,6 +244,6 @@ export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
   for (const [key, value] of Object.entries(config.tags)) {
     Tags.of(app).add(key, value);
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
   return { data, pipeline, orchestration };
 }

@@ -32,10 +32,24 @@ test('the sandbox synthesizes three stacks named with the convention', () => {
   ]);
 });
 
-test('cdk-nag AwsSolutions finds nothing unacknowledged in the whole app', () => {
+test('the cdk-nag AwsSolutions, NIST 800-53 R5 and HIPAA Security packs find nothing unacknowledged in the whole app', () => {
   const findings = readValidationReport(app.outdir);
   expect(formatFindings(findings)).toBe('');
   expect(synthError).toBeUndefined();
+});
+
+test('every acknowledgement of the app carries a reason of its own', () => {
+  const reasons: Array<[string, string, unknown]> = [];
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata.filter(m => m.type === 'aws:cdk:acknowledged-rules')) {
+      for (const [id, reason] of Object.entries(entry.data as Record<string, unknown>)) reasons.push([construct.node.path, id, reason]);
+    }
+  }
+  expect(reasons.length).toBeGreaterThan(40);
+  for (const [where, id, reason] of reasons) {
+    expect({ where, id, reason }).toEqual({ where, id, reason: expect.stringMatching(/^.{60,}$/s) });
+    expect({ where, id, reason }).not.toEqual({ where, id, reason: expect.stringMatching(/\bthe (lakehouse )?plan\b|\bR\d+\.\d+\b/) });
+  }
 });
 
 test('MWAA lives in its own stack, after the pipeline and the data stacks', () => {
@@ -154,7 +168,7 @@ test('each stack outputs what an operator needs (R8.4)', () => {
     'DataLakeBucketName', 'AccessLogsBucketName', 'DagsBucketName', 'DataLakeKeyArn', 'GlueDatabaseName',
     'RawCrawlerName', 'ProcessedCrawlerName', 'CuratedCrawlerName', 'PipelineRunsTableName', 'AthenaWorkGroupName',
   ]));
-  expect(outputs('pipeline')).toEqual(expect.arrayContaining(['StateMachineArn']));
+  expect(outputs('pipeline')).toEqual(expect.arrayContaining(['StateMachineArn', 'AlarmTopicArn']));
   expect(outputs('orchestration')).toEqual(expect.arrayContaining(['MwaaEnvironmentName', 'MwaaWebserverUrl']));
 });
 
@@ -168,6 +182,7 @@ test('named resources follow the {project}-{environment}-{component} convention 
     'AWS::Athena::WorkGroup': 'Name',
     'AWS::Glue::Crawler': 'Name',
     'AWS::Glue::Database': 'DatabaseInput.Name',
+    'AWS::SNS::Topic': 'TopicName',
   };
   for (const [, template] of templates()) {
     for (const [id, resource] of Object.entries<any>(template.toJSON().Resources ?? {})) {
@@ -177,11 +192,50 @@ test('named resources follow the {project}-{environment}-{component} convention 
       names.push([resource.Type, id, value]);
     }
   }
-  expect(names.length).toBeGreaterThanOrEqual(9);
+  expect(names.length).toBeGreaterThanOrEqual(10);
   for (const [type, id, name] of names) {
+    if (type === 'AWS::S3::Bucket') continue;
     const pattern = type === 'AWS::Glue::Database' ? /^lakehouse_sandbox_[a-z0-9_]+$/ : /^lakehouse-sandbox-[a-z0-9-]+$/;
     expect({ type, id, name }).toEqual({ type, id, name: expect.stringMatching(pattern) });
   }
+});
+
+test('bucket names hold the account and region, so a second account deploying the defaults gets names of its own', () => {
+  const bucketNames = Object.values(Template.fromStack(stacks.data).findResources('AWS::S3::Bucket')).map((bucket: any) => bucket.Properties.BucketName);
+  expect(bucketNames).toHaveLength(3);
+  for (const component of ['data-lake', 'access-logs', 'dags']) {
+    expect(bucketNames).toContainEqual({ 'Fn::Join': ['', [`lakehouse-sandbox-${component}-`, { Ref: 'AWS::AccountId' }, '-us-east-1']] });
+  }
+  const named = (account: string) => {
+    const other = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-names-')) });
+    const otherStacks = buildSandbox(other, loadSandboxConfig(other, { CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: 'eu-west-1' }));
+    return Object.values(Template.fromStack(otherStacks.data).findResources('AWS::S3::Bucket')).map((bucket: any) => bucket.Properties.BucketName as string).sort();
+  };
+  const first = named('111122223333');
+  expect(first).toEqual(['lakehouse-sandbox-access-logs-111122223333-eu-west-1', 'lakehouse-sandbox-dags-111122223333-eu-west-1',
+    'lakehouse-sandbox-data-lake-111122223333-eu-west-1']);
+  expect(named('444455556666').filter(name => first.includes(name))).toEqual([]);
+});
+
+describe('the pipeline alarms', () => {
+  test('notify an SNS topic encrypted with a customer key that CloudWatch may use, whose ARN is an output', () => {
+    const pipeline = Template.fromStack(stacks.pipeline);
+    const [topicId, topic] = Object.entries(pipeline.findResources('AWS::SNS::Topic'))[0] as [string, any];
+    expect(topic.Properties.TopicName).toBe('lakehouse-sandbox-pipeline-alarms');
+    const keyId = topic.Properties.KmsMasterKeyId['Fn::GetAtt'][0];
+    const key = pipeline.findResources('AWS::KMS::Key')[keyId] as any;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeyPolicy.Statement).toContainEqual(expect.objectContaining({
+      Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow',
+    }));
+    const alarms = Object.values(pipeline.findResources('AWS::CloudWatch::Alarm')) as any[];
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(pipeline.toJSON().Outputs.AlarmTopicArn.Value).toEqual({ Ref: topicId });
+    pipeline.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+  });
 });
 
 test('MWAA gets the real dags/ folder and the sandbox state machine through Airflow configuration', () => {
@@ -198,13 +252,16 @@ test('MWAA gets the real dags/ folder and the sandbox state machine through Airf
   expect(Object.keys(upload).length).toBeGreaterThanOrEqual(1);
 });
 
-test('the AwsSolutions checks really run over the sandbox: an unsafe bucket fails the synth', () => {
+test('the three packs really run over the sandbox: an unsafe bucket fails the synth in each', () => {
   const probe = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-probe-')) });
   const probeStacks = buildSandbox(probe, loadSandboxConfig(probe, {}));
   new s3.Bucket(probeStacks.data, 'UnsafeBucket');
   expect(synthFailure(probe)).toBeDefined();
-  expect(readValidationReport(probe.outdir).map(finding => `${finding.rule} ${finding.path}`))
-    .toEqual(expect.arrayContaining(['AwsSolutions-S10 lakehouse-sandbox-data/UnsafeBucket/Resource']));
+  expect(readValidationReport(probe.outdir).map(finding => `${finding.rule} ${finding.path}`)).toEqual(expect.arrayContaining([
+    'AwsSolutions-S10 lakehouse-sandbox-data/UnsafeBucket/Resource',
+    'NIST.800.53.R5-S3BucketSSLRequestsOnly lakehouse-sandbox-data/UnsafeBucket/Resource',
+    'HIPAA.Security-S3DefaultEncryptionKMS lakehouse-sandbox-data/UnsafeBucket/Resource',
+  ]));
 });
 
 describe('raw tables the dbt staging models read', () => {
@@ -215,7 +272,9 @@ describe('raw tables the dbt staging models read', () => {
 
   test('are defined with the OpenX SerDe that skips malformed lines, string columns, a raw/ location and the ingest_date partition', () => {
     const data = Template.fromStack(stacks.data);
-    const [bucketId] = Object.keys(data.findResources('AWS::S3::Bucket', { Properties: { BucketName: 'lakehouse-sandbox-data-lake' } }));
+    const [bucketId] = Object.keys(data.findResources('AWS::S3::Bucket', {
+      Properties: { BucketName: { 'Fn::Join': ['', ['lakehouse-sandbox-data-lake-', { Ref: 'AWS::AccountId' }, '-us-east-1']] } },
+    }));
     expect(bucketId).toBeDefined();
     const tables = Object.values(data.findResources('AWS::Glue::Table')) as any[];
     expect(tables.map(t => t.Properties.TableInput.Name).sort()).toEqual(Object.keys(expected));

@@ -1,5 +1,5 @@
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
-import { ArnFormat, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, ServiceTrust, Validate } from '@lakehouse-cdk/core';
+import { Annotations, ArnFormat, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -67,12 +67,16 @@ export interface LakehouseCatalogProps {
   /** The data-lake bucket whose layers the crawlers read. */
   readonly bucket: s3.IBucket;
   /**
-   * The KMS key that encrypts the data-lake bucket. The crawler role may
-   * decrypt with it, and the crawler security configuration encrypts the
-   * crawler logs with it. A key brought from elsewhere must let
-   * `logs.<region>.amazonaws.com` use it (Encrypt*, Decrypt*, ReEncrypt*,
-   * GenerateDataKey*, Describe*) for log groups under `/aws-glue/`.
-   * @default - the bucket's own key, if it has one, for reading; and a new key (rotated, RETAIN) for the security configuration
+   * The KMS key of the crawler security configuration, which encrypts the
+   * crawler logs and output with it; the crawler role may use it. CloudWatch
+   * Logs encrypts the crawler log group with this key itself, so the key
+   * policy must let `logs.<region>.amazonaws.com` use it for that log group:
+   * the catalog adds that statement to a key of this app. A key it can't
+   * change (an imported key) gets a warning,
+   * `@lakehouse-cdk/catalog:crawlerLogKeyPolicy`, that names the log group;
+   * acknowledge it with `Annotations.of(scope).acknowledgeWarning` once the
+   * key's owner has allowed it.
+   * @default - a new key (rotated, kept like the database) for the security configuration; the crawler role decrypts the bucket with the bucket's own key, if it has one
    */
   readonly encryptionKey?: kms.IKey;
   /**
@@ -182,8 +186,25 @@ const MAX_ICEBERG_TRAVERSAL_DEPTH = 20;
 const DEFAULT_DESCRIPTION = 'Lakehouse catalog: raw, processed and curated data layers';
 /** Characters allowed in a crawled prefix; `*` and `?` would widen the IAM grants. */
 const PREFIX_PATTERN = "[A-Za-z0-9!_.'()=/-]+";
-/** Where Glue writes the logs of crawlers that use a security configuration. */
-const CRAWLER_LOG_GROUPS = '/aws-glue/crawlers-role/*';
+/**
+ * Where Glue writes the logs of a crawler with a security configuration:
+ * `/aws-glue/crawlers-role/<role name>-<security configuration name>`.
+ */
+const CRAWLER_LOG_GROUP_PREFIX = '/aws-glue/crawlers-role/';
+/** The id of the warning about a crawler log key whose policy this app can't change. */
+export const CRAWLER_LOG_KEY_WARNING = '@lakehouse-cdk/catalog:crawlerLogKeyPolicy';
+/**
+ * What a crawler that creates tables does with them: read, create and
+ * update tables and their partitions. Glue checks these on the catalog, the
+ * database and each table.
+ */
+const TABLE_CRAWLER_ACTIONS = [
+  'glue:GetDatabase', 'glue:GetTable', 'glue:GetTables', 'glue:CreateTable', 'glue:UpdateTable',
+  'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
+  'glue:CreatePartition', 'glue:BatchCreatePartition', 'glue:UpdatePartition', 'glue:BatchUpdatePartition',
+];
+/** What a crawler with schemaDeleteBehavior DELETE_FROM_DATABASE also does. */
+const TABLE_DELETE_ACTIONS = ['glue:DeleteTable', 'glue:BatchDeleteTable', 'glue:DeletePartition', 'glue:BatchDeletePartition'];
 /**
  * Partitions a crawler adds to a defined table copy the table's storage
  * descriptor, SerDe properties included: Athena reads each partition with
@@ -208,6 +229,10 @@ interface Crawled {
   readonly prefix: string;
   /** The key prefixes the crawler reads: its prefix, or the folders of the raw tables it crawls. */
   readonly readPrefixes: string[];
+  /** The prefix of the names of the tables it creates; undefined for a crawler of defined tables, which creates none. */
+  readonly createsTables?: string;
+  /** Whether it deletes tables and partitions whose data has gone. */
+  readonly deletesTables: boolean;
   readonly crawler: glue.CfnCrawler;
 }
 
@@ -239,6 +264,11 @@ export class LakehouseCatalog extends Construct {
   public readonly crawledLayers: DataLayer[];
   /** Names of the tables defined by `rawTables`, in order. */
   public readonly rawTableNames: string[];
+  /**
+   * The log group the crawlers write to, which Glue names after the role
+   * and the security configuration: `/aws-glue/crawlers-role/<role name>-<security configuration name>`.
+   */
+  public readonly crawlerLogGroupName: string;
 
   private readonly crawlers = new Map<DataLayer, Crawled>();
 
@@ -297,22 +327,28 @@ export class LakehouseCatalog extends Construct {
       return cfnTable;
     });
 
-    this.encryptionKey = props.encryptionKey ?? this.createLogKey(removalPolicy);
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'CrawlerLogKey', {
+      description: 'Encrypts the logs and output of the lakehouse catalog crawlers',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    const roleName = props.naming?.name(ResourceKind.IAM_ROLE, 'catalog-crawler');
     const role = new iam.Role(this, 'CrawlerRole', {
-      roleName: props.naming?.name(ResourceKind.IAM_ROLE, 'catalog-crawler'),
-      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
-      description: 'Runs the lakehouse catalog crawlers: reads only the crawled layer prefixes',
-      // The plan requires the AWS managed Glue service policy: it lets crawlers write the catalog and their logs.
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSGlueServiceRole')],
+      roleName,
+      // Glue does not document sending aws:SourceAccount and aws:SourceArn when it assumes a crawler role,
+      // so they are tested whenever Glue sends them, and a crawl without them is not locked out.
+      assumedBy: ServiceTrust.principal(this, 'glue.amazonaws.com', {
+        sourceArn: stack.formatArn({ service: 'glue', resource: '*' }),
+        onlyWhenSent: true,
+      }),
+      description: 'Runs the lakehouse catalog crawlers: reads the crawled prefixes, writes this database and its own logs',
     });
     this.crawlerRole = role;
-    NagAcknowledgements.acknowledge(role, {
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSGlueServiceRole]',
-      reason: 'The lakehouse plan (R2.4) requires AWSGlueServiceRole for the crawlers: it is the documented policy that lets a crawler write tables and partitions to the Data Catalog and its own logs.',
-    });
 
     this.securityConfigurationName = props.naming?.name(ResourceKind.GLUE_CRAWLER, 'catalog-crawler-security')
       ?? Names.uniqueResourceName(this, { maxLength: 255 - '-crawler-security'.length, separator: '-' }) + '-crawler-security';
+    this.crawlerLogGroupName = `${CRAWLER_LOG_GROUP_PREFIX}${roleName ?? role.roleName}-${this.securityConfigurationName}`;
+    this.allowCrawlerLogs(roleName !== undefined);
     const securityConfiguration = new glue.CfnSecurityConfiguration(this, 'CrawlerSecurity', {
       name: this.securityConfigurationName,
       encryptionConfiguration: {
@@ -375,7 +411,11 @@ export class LakehouseCatalog extends Construct {
       // Glue refuses a catalog target whose tables do not exist yet; they are named, not referenced.
       if (crawlsRawTables) crawler.node.addDependency(...tables);
       const readPrefixes = crawlsRawTables ? rawTables.map(table => table.prefix) : [prefix];
-      this.crawlers.set(layer, { layer, prefix, readPrefixes, crawler });
+      this.crawlers.set(layer, {
+        layer, prefix, readPrefixes, crawler,
+        createsTables: crawlsRawTables ? undefined : tablePrefix,
+        deletesTables: !isCurated && !crawlsRawTables && deleteBehavior === SchemaDeleteBehavior.DELETE_FROM_DATABASE,
+      });
     }
 
     const policy = this.grantCrawlerAccess(role, props.bucket, this.crawlers.has(DataLayer.RAW) ? rawTables : []);
@@ -441,11 +481,19 @@ export class LakehouseCatalog extends Construct {
     return crawled!;
   }
 
-  private grantCrawlerAccess(role: iam.Role, bucket: s3.IBucket, crawledTables: CheckedRawTable[]): iam.Policy {
-    const prefixes = [...this.crawlers.values()].flatMap(c => c.readPrefixes);
+  private grantCrawlerAccess(role: iam.Role, bucket: s3.IBucket, crawledTables: CheckedRawTable[]): iam.ManagedPolicy {
+    const stack = Stack.of(this);
+    const crawlers = [...this.crawlers.values()];
+    const prefixes = crawlers.flatMap(c => c.readPrefixes);
     const crawledObjects = prefixes.map(prefix => bucket.arnForObjects(`${prefix}*`));
-    const crawlerLogGroups = Stack.of(this).formatArn({ service: 'logs', resource: 'log-group', resourceName: CRAWLER_LOG_GROUPS, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    const policy = new iam.Policy(this, 'CrawlerReadPolicy', {
+    const logGroup = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: this.crawlerLogGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const logStreams = `${logGroup}:log-stream:*`;
+    const tableArn = (name: string) => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${name}` });
+    const tablePrefixes = [...new Set(crawlers.flatMap(c => c.createsTables === undefined ? [] : [c.createsTables]))];
+    const createdTables = tablePrefixes.map(tablePrefix => tableArn(`${tablePrefix}*`));
+
+    const policy = new iam.ManagedPolicy(this, 'CrawlerPolicy', {
+      description: 'What the lakehouse catalog crawlers do: read the crawled prefixes, write the tables of one Glue database, write their own encrypted log group',
       roles: [role],
       statements: [
         new iam.PolicyStatement({
@@ -460,19 +508,35 @@ export class LakehouseCatalog extends Construct {
           conditions: { StringLike: { 's3:prefix': prefixes.flatMap(prefix => [prefix, `${prefix}*`]) } },
         }),
         new iam.PolicyStatement({
-          sid: 'EncryptCrawlerLogs',
-          actions: ['logs:AssociateKmsKey'],
-          resources: [crawlerLogGroups],
+          sid: 'LocateCrawledBucket',
+          actions: ['s3:GetBucketLocation'],
+          resources: [bucket.bucketArn],
+        }),
+        new iam.PolicyStatement({
+          sid: 'WriteCrawlerLogs',
+          actions: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup, logStreams],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ReadSecurityConfiguration',
+          actions: ['glue:GetSecurityConfiguration'],
+          resources: ['*'],
         }),
       ],
     });
+    if (createdTables.length > 0) {
+      const deletes = crawlers.some(c => c.deletesTables);
+      policy.addStatements(new iam.PolicyStatement({
+        sid: 'WriteCrawledTables',
+        actions: [...TABLE_CRAWLER_ACTIONS, ...(deletes ? TABLE_DELETE_ACTIONS : [])],
+        resources: [this.catalogArn, this.databaseArn, ...createdTables],
+      }));
+    }
     if (crawledTables.length > 0) {
-      const stack = Stack.of(this);
       policy.addStatements(new iam.PolicyStatement({
         sid: 'AddRawTablePartitions',
         actions: RAW_TABLE_CRAWLER_ACTIONS,
-        resources: [this.catalogArn, this.databaseArn,
-          ...crawledTables.map(table => stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${table.name}` }))],
+        resources: [this.catalogArn, this.databaseArn, ...crawledTables.map(table => tableArn(table.name))],
       }));
     }
     NagAcknowledgements.wildcardResources(policy, [
@@ -481,38 +545,47 @@ export class LakehouseCatalog extends Construct {
         reason: 'A crawler reads every object under the prefix it crawls; S3 object ARNs can only name such a set with a trailing wildcard, and the wildcard stays inside the crawled layer prefix.',
       })),
       {
-        resource: crawlerLogGroups,
-        reason: 'Glue names the log group of a crawler with a security configuration at run time under /aws-glue/crawlers-role/ (after the role and the security configuration); logs:AssociateKmsKey is limited to that path.',
+        resource: logStreams,
+        reason: 'Glue names the log streams of a crawl at run time; the wildcard stays inside the one log group of these crawlers.',
       },
+      ...createdTables.map(resource => ({
+        resource,
+        reason: `A crawler names the tables it creates after the folders it finds, so they can only be named by the table prefix it gives them; the wildcard stays inside database ${this.databaseName}.`,
+      })),
     ]);
+    NagAcknowledgements.guardWildcardResource(policy, policy.document, [{
+      action: 'glue:GetSecurityConfiguration',
+      reason: 'A crawler reads its security configuration to encrypt its logs and output; Glue security configurations have no resource ARN, so IAM can only name them with Resource "*".',
+    }]);
     // The security configuration encrypts logs and S3 output with the key: the role needs to use it.
     this.encryptionKey.grant(role, 'kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey');
     const bucketKey = bucket.encryptionKey;
     if (bucketKey !== undefined && bucketKey !== this.encryptionKey) {
       bucketKey.grantDecrypt(role);
     }
+    NagAcknowledgements.inlineDefaultPolicies(role);
     return policy;
   }
 
-  private createLogKey(removalPolicy: RemovalPolicy): kms.IKey {
-    const stack = Stack.of(this);
-    const key = new kms.Key(this, 'CrawlerLogKey', {
-      description: 'Encrypts the logs and output of the lakehouse catalog crawlers',
-      enableKeyRotation: true,
-      removalPolicy,
-    });
-    // CloudWatch Logs encrypts the crawler log groups itself, so its service principal needs the key.
-    key.addToResourcePolicy(new iam.PolicyStatement({
-      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-      resources: ['*'],
-      conditions: {
-        ArnLike: {
-          'kms:EncryptionContext:aws:logs:arn': stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: '/aws-glue/*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
-        },
-      },
-    }));
-    return key;
+  /**
+   * CloudWatch Logs encrypts the crawler log group with the key itself, so
+   * the key policy must allow it. A key of this app gets the statement; for
+   * one it can't change, a warning names what its owner must allow.
+   */
+  private allowCrawlerLogs(roleNamed: boolean): void {
+    // The exact name holds the role name. A key of another stack can't refer to a role that CloudFormation
+    // names without a cycle (that stack would depend on this one, which depends on it for the key): there, any role name.
+    const sameStack = Stack.of(this.encryptionKey) === Stack.of(this);
+    const logGroupName = sameStack || roleNamed
+      ? this.crawlerLogGroupName
+      : `${CRAWLER_LOG_GROUP_PREFIX}*-${this.securityConfigurationName}`;
+    if (!LogEncryption.allowLogGroup(this.encryptionKey, logGroupName, `AllowCloudWatchLogsFor${Names.uniqueId(this)}Crawlers`)) {
+      Annotations.of(this).addWarningV2(CRAWLER_LOG_KEY_WARNING,
+        `encryptionKey is a key whose policy this app can't change: the crawler security configuration encrypts the crawler logs with it, `
+        + `and CloudWatch Logs can do so only if the key policy lets logs.${Stack.of(this).region}.amazonaws.com use it (Encrypt, Decrypt, ReEncrypt*, `
+        + `GenerateDataKey*, DescribeKey) for the log group ${CRAWLER_LOG_GROUP_PREFIX}<crawler role name>-${this.securityConfigurationName}; `
+        + `until then every crawl fails. Acknowledge this warning once the key owner has allowed it.`);
+    }
   }
 
   private checkLayers(layers: DataLayer[]): DataLayer[] {

@@ -1,7 +1,7 @@
 import { DataLayer, DataLayers, Naming, Validate } from '@lakehouse-cdk/core';
-import { asList, expectValidationError, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { asList, expectValidationError, synth } from '@lakehouse-cdk/testing';
 import * as fc from 'fast-check';
-import { BUCKET_NAME, existingBucket } from './fixtures';
+import { BUCKET_NAME, existingBucket, policyStatements } from './fixtures';
 import { LakehouseCatalog, LakehouseCatalogProps, LayerCrawlerOptions, RecrawlBehavior, SchemaDeleteBehavior, SchemaUpdateBehavior } from '../src';
 
 type Generated = Omit<LakehouseCatalogProps, 'bucket'>;
@@ -31,6 +31,7 @@ const validProps: fc.Arbitrary<Generated> = layerSet.chain(layers => fc.record({
     { recrawlBehavior: RecrawlBehavior.CRAWL_EVERYTHING, schemaUpdateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE, schemaDeleteBehavior: SchemaDeleteBehavior.LOG },
     { recrawlBehavior: RecrawlBehavior.CRAWL_EVERYTHING, schemaUpdateBehavior: SchemaUpdateBehavior.LOG, schemaDeleteBehavior: SchemaDeleteBehavior.DEPRECATE_IN_DATABASE },
     { recrawlBehavior: RecrawlBehavior.CRAWL_NEW_FOLDERS_ONLY, schemaUpdateBehavior: SchemaUpdateBehavior.LOG, schemaDeleteBehavior: SchemaDeleteBehavior.LOG },
+    { recrawlBehavior: RecrawlBehavior.CRAWL_EVERYTHING, schemaUpdateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE, schemaDeleteBehavior: SchemaDeleteBehavior.DELETE_FROM_DATABASE },
     {}),
   extraLevels: fc.integer({ min: 0, max: 3 }),
   useNaming: fc.boolean(),
@@ -90,20 +91,38 @@ describe('P10: crawlers over generated layer sets and schedules', () => {
 
       // The role can read nothing outside its prefixes: every S3 resource and every s3:prefix condition.
       const bucketArn = `arn:aws:s3:::${BUCKET_NAME}`;
+      const databaseName = databases[databaseId].Properties.DatabaseInput.Name;
+      const tablePrefixes = props.layers!.map(layer => props.crawlerOptions?.find(o => o.layer === layer)?.tablePrefix
+        ?? (layer === DataLayer.CURATED ? '' : `${DataLayers.id(layer)}_`));
       for (const { statement } of policyStatements(template)) {
         const actions = asList(statement.Action) as string[];
         for (const resource of asList(statement.Resource).map(flat)) {
           if (!resource.startsWith('arn:aws:s3:')) {
-            // Anything that is not S3 is a key or the crawler log groups, with only their own actions.
-            if (resource === 'arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/*') {
-              expect(actions).toEqual(['logs:AssociateKmsKey']);
+            if (resource === '*') {
+              // Security configurations have no ARN: the one action on "*".
+              expect(actions).toEqual(['glue:GetSecurityConfiguration']);
+            } else if (resource.startsWith('arn:aws:logs:')) {
+              // The crawlers' own log group and its streams, with only the log actions.
+              expect(resource).toMatch(/^arn:aws:logs:eu-west-1:123456789012:log-group:\/aws-glue\/crawlers-role\/[^*]+-[A-Za-z0-9-]+-crawler-security(:log-stream:\*)?$/);
+              expect(actions).toEqual(['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents']);
+            } else if (resource.startsWith('arn:aws:glue:')) {
+              // The catalog, this database, and the tables named by a crawler's table prefix: nothing of another database.
+              const glue = 'arn:aws:glue:eu-west-1:123456789012:';
+              const allowed = [`${glue}catalog`, `${glue}database/${databaseName}`, ...tablePrefixes.map(tablePrefix => `${glue}table/${databaseName}/${tablePrefix}*`)];
+              expect(allowed).toContain(resource);
+              expect(actions.every(action => action.startsWith('glue:') && !action.includes('*'))).toBe(true);
+              expect(actions.some(action => action.startsWith('glue:Delete') || action.startsWith('glue:BatchDelete')))
+                // Only the raw and processed crawlers delete: the curated one always logs.
+                .toBe(props.schemaDeleteBehavior === SchemaDeleteBehavior.DELETE_FROM_DATABASE && props.layers!.some(layer => layer !== DataLayer.CURATED));
             } else {
               expect(resource).toMatch(/^(arn:aws:kms:eu-west-1:123456789012:key\/[0-9a-f-]+|\{"Fn::GetAtt":\["CatalogCrawlerLogKey[0-9A-F]+","Arn"\]\})$/);
               expect(actions.every(action => ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'].includes(action))).toBe(true);
             }
             continue;
           }
-          if (resource === bucketArn) {
+          if (resource === bucketArn && actions.includes('s3:GetBucketLocation')) {
+            expect(actions).toEqual(['s3:GetBucketLocation']);
+          } else if (resource === bucketArn) {
             expect(asList(statement.Action)).toEqual(['s3:ListBucket']);
             const listed = asList(statement.Condition?.StringLike?.['s3:prefix']) as string[];
             expect(listed.length).toBeGreaterThan(0);

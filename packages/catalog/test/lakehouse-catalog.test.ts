@@ -1,12 +1,12 @@
 import { DataLayer, DataLayers, Naming } from '@lakehouse-cdk/core';
-import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { asList, expectValidationError, formatFindings, nagFindings, synth } from '@lakehouse-cdk/testing';
+import { App, Annotations as CoreAnnotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BUCKET_NAME, DATA_KEY_ARN, existingBucket, existingKey } from './fixtures';
-import { LakehouseCatalog, LakehouseCatalogProps, RecrawlBehavior, SchemaDeleteBehavior, SchemaUpdateBehavior } from '../src';
+import { BUCKET_NAME, DATA_KEY_ARN, existingBucket, existingKey, policyStatements, complianceFindings } from './fixtures';
+import { CRAWLER_LOG_KEY_WARNING, LakehouseCatalog, LakehouseCatalogProps, RecrawlBehavior, SchemaDeleteBehavior, SchemaUpdateBehavior } from '../src';
 
 const naming = () => new Naming({ project: 'lakehouse', environment: 'sandbox' });
 
@@ -101,7 +101,8 @@ describe('defaults', () => {
     });
   });
 
-  test('the created key rotates, is retained and lets CloudWatch Logs use it for Glue log groups only', () => {
+  test('the created key rotates, is retained and lets CloudWatch Logs use it for the crawler log group only', () => {
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role'));
     template.hasResource('AWS::KMS::Key', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -110,34 +111,68 @@ describe('defaults', () => {
         KeyPolicy: {
           Statement: Match.arrayWith([Match.objectLike({
             Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
-            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/*']] } } },
+            Condition: { ArnEquals: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' },
+              ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/', { Ref: roleId }, `-${catalog.securityConfigurationName}`]] } } },
           })]),
         },
       }),
     });
+    expect(stack.resolve(catalog.crawlerLogGroupName)).toEqual({ 'Fn::Join': ['', ['/aws-glue/crawlers-role/', { Ref: roleId }, `-${catalog.securityConfigurationName}`]] });
   });
 
-  test('the crawler role is assumed by Glue and has AWSGlueServiceRole', () => {
-    template.hasResourceProperties('AWS::IAM::Role', {
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'glue.amazonaws.com' } })] },
-      ManagedPolicyArns: [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSGlueServiceRole']] }],
-    });
+  test('the crawler role is assumed by Glue, for this account and region only, and has no AWS managed policy', () => {
+    const [role] = Object.values(template.findResources('AWS::IAM::Role')) as any[];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { Service: 'glue.amazonaws.com' },
+      Condition: {
+        StringEqualsIfExists: { 'aws:SourceAccount': '123456789012' },
+        ArnLikeIfExists: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:*']] } },
+      },
+    }]);
+    const [policy] = Object.values(template.findResources('AWS::IAM::ManagedPolicy')) as any[];
+    expect(policy.Properties.Roles).toEqual([{ Ref: Object.keys(template.findResources('AWS::IAM::Role'))[0] }]);
   });
 
-  test('the crawler role reads exactly the crawled prefixes, decrypts with the bucket key and nothing else', () => {
+  test('the crawler role reads exactly the crawled prefixes, writes this database and its log group, decrypts with the bucket key and nothing else', () => {
     const statements = policyStatements(template).map(s => s.statement);
     const byAction = (action: string) => statements.filter(s => asList(s.Action).includes(action));
+    const arn = (rest: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, rest]] });
     expect(byAction('s3:GetObject')).toHaveLength(1);
     expect(byAction('s3:GetObject')[0].Resource.map((r: any) => Stack.of(catalog).resolve(r)))
-      .toEqual(['raw/', 'processed/', 'curated/'].map(p => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/${p}*`]] })));
+      .toEqual(['raw/', 'processed/', 'curated/'].map(p => arn(`:s3:::${BUCKET_NAME}/${p}*`)));
     expect(byAction('s3:ListBucket')[0].Condition).toEqual({
       StringLike: { 's3:prefix': ['raw/', 'raw/*', 'processed/', 'processed/*', 'curated/', 'curated/*'] },
     });
-    expect(byAction('logs:AssociateKmsKey')[0].Resource)
-      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/*']] });
+    const [roleId] = Object.keys(template.findResources('AWS::IAM::Role'));
+    const logGroup = ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/', { Ref: roleId }, `-${catalog.securityConfigurationName}`];
+    expect(byAction('logs:PutLogEvents')).toEqual([expect.objectContaining({
+      Action: ['logs:CreateLogGroup', 'logs:AssociateKmsKey', 'logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: [{ 'Fn::Join': ['', logGroup] }, { 'Fn::Join': ['', [...logGroup.slice(0, -1), `${logGroup[logGroup.length - 1]}:log-stream:*`]] }],
+    })]);
+    // The raw and processed crawlers create tables named with their prefixes; the curated one keeps dbt's names.
+    expect(byAction('glue:CreateTable')).toEqual([expect.objectContaining({
+      Resource: [arn(':glue:eu-west-1:123456789012:catalog'), arn(`:glue:eu-west-1:123456789012:database/${catalog.databaseName}`),
+        arn(`:glue:eu-west-1:123456789012:table/${catalog.databaseName}/raw_*`), arn(`:glue:eu-west-1:123456789012:table/${catalog.databaseName}/processed_*`),
+        arn(`:glue:eu-west-1:123456789012:table/${catalog.databaseName}/*`)],
+    })]);
+    expect(byAction('glue:DeleteTable')).toEqual([]);
+    expect(byAction('glue:GetSecurityConfiguration')).toEqual([expect.objectContaining({ Action: 'glue:GetSecurityConfiguration', Resource: '*' })]);
     expect(byAction('kms:Decrypt').flatMap(s => asList(s.Resource))).toContain(DATA_KEY_ARN);
     const actions = new Set(statements.flatMap(s => asList(s.Action)));
-    expect([...actions].sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'logs:AssociateKmsKey', 's3:GetObject', 's3:ListBucket']);
+    expect([...actions].filter(action => !String(action).startsWith('glue:')).sort()).toEqual(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey',
+      'logs:AssociateKmsKey', 'logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetBucketLocation', 's3:GetObject', 's3:ListBucket']);
+    expect([...actions].some(action => String(action).includes('*'))).toBe(false);
+  });
+
+  test('a delete behaviour that deletes tables adds the delete actions, on the same tables only', () => {
+    const { template: deleting } = build({ schemaDeleteBehavior: SchemaDeleteBehavior.DELETE_FROM_DATABASE });
+    const statements = policyStatements(deleting).map(s => s.statement).filter(s => asList(s.Action).includes('glue:DeleteTable'));
+    expect(statements).toHaveLength(1);
+    expect(asList(statements[0].Action)).toEqual(expect.arrayContaining(['glue:BatchDeleteTable', 'glue:DeletePartition', 'glue:BatchDeletePartition']));
+    expect(JSON.stringify(statements[0].Resource)).toContain('/processed_*');
   });
 
   test('every resource carries the catalog Layer tag', () => {
@@ -295,9 +330,9 @@ describe('props', () => {
     ]));
   });
 
-  test('every crawler is created after its role and read policy', () => {
+  test('every crawler is created after its role and its policy', () => {
     const { template } = build();
-    const [policyId] = Object.keys(template.findResources('AWS::IAM::Policy', { Properties: { PolicyName: Match.stringLikeRegexp('CrawlerReadPolicy') } }));
+    const [policyId] = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'));
     expect(policyId).toBeDefined();
     for (const crawler of Object.values(template.findResources('AWS::Glue::Crawler')) as any[]) {
       expect(crawler.DependsOn).toEqual(expect.arrayContaining([policyId, expect.stringMatching(/CrawlerRole/)]));
@@ -408,7 +443,73 @@ describe('validation', () => {
   });
 });
 
+describe('the crawler log key', () => {
+  test('a named role gives the exact log group name in the key policy', () => {
+    const { template } = build({ naming: naming() });
+    const statements = (Object.values(template.findResources('AWS::KMS::Key'))[0] as any).Properties.KeyPolicy.Statement;
+    const logs = statements.find((statement: any) => statement.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(logs.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' },
+      ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/lakehouse-sandbox-catalog-crawler-lakehouse-sandbox-catalog-crawler-security']] });
+  });
+
+  test('a key of this stack, such as the storage key, gets the statement for the crawler log group', () => {
+    const { template } = synth(stack => {
+      const key = new kms.Key(stack, 'StorageKey', { enableKeyRotation: true });
+      new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack, false), encryptionKey: key });
+    });
+    const [key] = Object.values(template.findResources('AWS::KMS::Key')) as any[];
+    const logs = key.Properties.KeyPolicy.Statement.find((statement: any) => statement.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(JSON.stringify(logs.Condition.ArnEquals)).toContain('/aws-glue/crawlers-role/');
+    expect(logs.Action).toEqual(expect.arrayContaining(['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey']));
+  });
+
+  test('a key of another stack gets the statement without a reference back to an unnamed role, so the app still synthesizes', () => {
+    const app = new App();
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const storage = new Stack(app, 'Storage', { env });
+    const key = new kms.Key(storage, 'Key', { enableKeyRotation: true });
+    const catalogStack = new Stack(app, 'Catalog', { env });
+    const catalog = new LakehouseCatalog(catalogStack, 'Catalog', { bucket: existingBucket(catalogStack, false), encryptionKey: key });
+    const assembly = app.synth();
+    const keyPolicy = JSON.stringify(Object.values<any>(assembly.getStackByName('Storage').template.Resources)
+      .find(resource => resource.Type === 'AWS::KMS::Key').Properties.KeyPolicy);
+    expect(keyPolicy).toContain(`log-group:/aws-glue/crawlers-role/*-${catalog.securityConfigurationName}`);
+    expect(keyPolicy).not.toContain('ImportValue');
+  });
+
+  test('an imported key gets a warning with a stable id that a team can acknowledge', () => {
+    const warned = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), encryptionKey: existingKey(stack) }));
+    const warnings = Annotations.fromStack(warned.stack).findWarning('*', Match.stringLikeRegexp('logs.eu-west-1.amazonaws.com'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toContain(CRAWLER_LOG_KEY_WARNING);
+    expect(warnings[0].entry.data).toMatch(/encryptionKey is a key whose policy this app can't change.*\/aws-glue\/crawlers-role\//);
+    const acknowledged = synth(stack => {
+      const catalog = new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), encryptionKey: existingKey(stack) });
+      CoreAnnotations.of(catalog).acknowledgeWarning(CRAWLER_LOG_KEY_WARNING, 'The platform team allowed the crawler log group in the key policy.');
+    });
+    expect(Annotations.fromStack(acknowledged.stack).findWarning('*', Match.stringLikeRegexp('logs.eu-west-1.amazonaws.com'))).toEqual([]);
+  });
+});
+
+describe('the guard on Resource "*"', () => {
+  test('a statement added to the crawler policy with Resource "*" fails the synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const catalog = new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack) });
+    (catalog.node.findChild('CrawlerPolicy') as iam.ManagedPolicy).addStatements(new iam.PolicyStatement({ actions: ['glue:GetTable'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/CrawlerPolicy allows glue:GetTable on Resource "\*"; only glue:GetSecurityConfiguration may have Resource "\*"/);
+  });
+});
+
 describe('cdk-nag', () => {
+  test('the AwsSolutions, NIST 800-53 R5 and HIPAA Security packs find nothing unacknowledged with defaults or with raw tables', () => {
+    expect(formatFindings(complianceFindings(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack) })))).toBe('');
+    expect(formatFindings(complianceFindings(stack => new LakehouseCatalog(stack, 'Catalog', {
+      bucket: existingBucket(stack), naming: naming(), schemaDeleteBehavior: SchemaDeleteBehavior.DELETE_FROM_DATABASE,
+      rawTables: [{ name: 'raw_events', folder: 'events/', columns: [{ name: 'event_id' }] }],
+    })))).toBe('');
+  });
+
   test('AwsSolutions finds nothing unacknowledged with defaults', () => {
     const findings = nagFindings(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack) }));
     if (findings.length) throw new Error(formatFindings(findings));

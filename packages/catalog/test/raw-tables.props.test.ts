@@ -1,7 +1,7 @@
 import { DataLayer } from '@lakehouse-cdk/core';
-import { asList, expectValidationError, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { asList, expectValidationError, synth } from '@lakehouse-cdk/testing';
 import * as fc from 'fast-check';
-import { BUCKET_NAME, existingBucket } from './fixtures';
+import { BUCKET_NAME, existingBucket, policyStatements } from './fixtures';
 import { LakehouseCatalog, RawTableColumn, RawTableDefinition } from '../src';
 
 const identifier = fc.stringMatching(/^[a-z_][a-z0-9_]{0,15}$/);
@@ -71,7 +71,7 @@ describe('raw tables over generated definitions', () => {
       const crawlers = Object.values(template.findResources('AWS::Glue::Crawler')).map((c: any) => c.Properties);
       const catalogTargets = crawlers.filter(c => c.Targets.CatalogTargets);
       const glueResources = policyStatements(template).map(s => s.statement)
-        .filter(s => asList(s.Action).includes('glue:BatchCreatePartition'))
+        .filter(s => s.Sid === 'AddRawTablePartitions')
         .flatMap(s => asList(s.Resource)).map(r => JSON.stringify(r));
       if (crawlRaw) {
         expect(catalogTargets).toHaveLength(1);

@@ -1,9 +1,9 @@
 import { DataLayer, Naming } from '@lakehouse-cdk/core';
-import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
+import { asList, expectValidationError, formatFindings, nagFindings, synth } from '@lakehouse-cdk/testing';
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { BUCKET_NAME, existingBucket } from './fixtures';
+import { BUCKET_NAME, existingBucket, policyStatements } from './fixtures';
 import { LakehouseCatalog, LakehouseCatalogProps, RawTableDefinition, RawTableFormat, RecrawlBehavior, SchemaDeleteBehavior, SchemaUpdateBehavior } from '../src';
 
 const EVENTS: RawTableDefinition = {
@@ -111,8 +111,8 @@ describe('raw tables', () => {
 
   test('the crawler role may add partitions to exactly the defined tables and read only their folders', () => {
     const statements = policyStatements(template).map(s => s.statement);
-    const glueStatements = statements.filter(s => asList(s.Action).some((a: any) => String(a).startsWith('glue:')));
-    expect(glueStatements).toEqual([{
+    const partitionStatements = statements.filter(s => asList(s.Action).includes('glue:BatchCreatePartition') && JSON.stringify(s.Resource).includes('raw_'));
+    expect(partitionStatements).toEqual([{
       Sid: 'AddRawTablePartitions',
       Effect: 'Allow',
       Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition',
@@ -125,8 +125,10 @@ describe('raw tables', () => {
       .map(p => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::${BUCKET_NAME}/${p}*`]] })));
     const list = statements.find(s => asList(s.Action).includes('s3:ListBucket'));
     expect(list.Condition.StringLike['s3:prefix']).toEqual(['raw/events/', 'raw/events/*', 'raw/users/', 'raw/users/*', 'processed/', 'processed/*', 'curated/', 'curated/*']);
-    // No statement of the construct's own policies names every resource.
-    expect(statements.flatMap(s => asList(s.Resource))).not.toContain('*');
+    // The raw crawler creates no table: no statement lets the role create one under raw_.
+    expect(JSON.stringify(statements)).not.toContain(`table/${catalog.databaseName}/raw_*`);
+    // Only the security configuration, which has no ARN, is named by "*".
+    expect(statements.filter(s => asList(s.Resource).includes('*')).map(s => s.Action)).toEqual(['glue:GetSecurityConfiguration']);
   });
 
   test('crawledPrefix of the raw layer stays the layer prefix', () => {
@@ -169,12 +171,14 @@ describe('raw table props', () => {
     expect(input.StorageDescriptor.Location).toBe(`s3://${BUCKET_NAME}/raw/events/`);
   });
 
-  test('without rawTables no table is created, the raw crawler reads raw/ and the role has no Glue statement', () => {
+  test('without rawTables no table is created, the raw crawler reads raw/ and creates its tables under raw_', () => {
     const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack) }));
     template.resourceCountIs('AWS::Glue::Table', 0);
     expect(rawCrawler(template).Properties.Targets).toEqual({ S3Targets: [{ Path: `s3://${BUCKET_NAME}/raw/` }] });
-    const actions = policyStatements(template).flatMap(s => asList(s.statement.Action));
-    expect(actions.filter((a: any) => String(a).startsWith('glue:'))).toEqual([]);
+    const statements = policyStatements(template).map(s => s.statement);
+    expect(statements.filter(s => s.Sid === 'AddRawTablePartitions')).toEqual([]);
+    const tables = JSON.stringify(statements.find(s => s.Sid === 'WriteCrawledTables').Resource);
+    expect(tables).toContain('/raw_*');
   });
 
   test('an explicit empty rawTables keeps the S3 raw crawler', () => {
@@ -232,8 +236,9 @@ describe('raw table props', () => {
     const { template } = build({ layers: [DataLayer.CURATED] });
     template.resourceCountIs('AWS::Glue::Table', 2);
     template.resourceCountIs('AWS::Glue::Crawler', 1);
-    const actions = policyStatements(template).flatMap(s => asList(s.statement.Action));
-    expect(actions.filter((a: any) => String(a).startsWith('glue:'))).toEqual([]);
+    const statements = policyStatements(template).map(s => s.statement);
+    expect(statements.filter(s => s.Sid === 'AddRawTablePartitions')).toEqual([]);
+    expect(JSON.stringify(statements)).not.toContain('raw_');
   });
 
   test('removalPolicy DESTROY removes the tables only with the context flag', () => {

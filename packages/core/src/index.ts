@@ -6,3 +6,4 @@ export * from './cost-allocation-tags';
 export * from './nag-acknowledgements';
 export * from './run-record';
 export * from './log-encryption';
+export * from './service-trust';

@@ -55,6 +55,9 @@ export interface PolicyWildcards {
  * resolved and before the cdk-nag plugin reads the acknowledgements.
  */
 export class NagAcknowledgements {
+  /** The cdk-nag compliance packs that `complianceRule` acknowledges a rule in. */
+  public static readonly COMPLIANCE_PACKS: string[] = ['NIST.800.53.R5', 'HIPAA.Security'];
+
   /**
    * Acknowledges, on `scope` and the constructs under it, each cdk-nag
    * finding by its exact id, for example `AwsSolutions-S1` or
@@ -131,6 +134,74 @@ export class NagAcknowledgements {
   }
 
   /**
+   * Acknowledges, on `scope`, the finding of `rule` in each compliance pack
+   * Lakehouse CDK is checked against: NIST 800-53 R5
+   * (`NIST.800.53.R5-<rule>`) and HIPAA Security (`HIPAA.Security-<rule>`).
+   * Use it for a rule that both packs have, such as `S3BucketReplicationEnabled`.
+   *
+   * @param scope the construct whose findings, and its children's, are acknowledged
+   * @param rule the rule name without the pack, for example `S3BucketReplicationEnabled`
+   * @param reason the concrete reason, shown next to the acknowledged findings
+   */
+  public static complianceRule(scope: IConstruct, rule: string, reason: string): void {
+    for (const pack of NagAcknowledgements.COMPLIANCE_PACKS) {
+      acknowledgeNagFinding(scope, `${pack}-${rule}`, reason);
+    }
+  }
+
+  /**
+   * Acknowledges the compliance packs' `IAMNoInlinePolicy` finding of every
+   * default policy under `scope`: the `DefaultPolicy` that aws-cdk-lib
+   * writes into a role, user or group for its grants (`grant*`,
+   * `addToPolicy`). Such a policy belongs to one principal, is created and
+   * deleted with it, and holds only the grants made in code; any other
+   * inline policy stays reported. Runs as a validation, so that default
+   * policies made after this call (a later grant) are covered too.
+   */
+  public static inlineDefaultPolicies(scope: IConstruct): void {
+    scope.node.addValidation({
+      validate: () => {
+        for (const construct of scope.node.findAll()) {
+          if (construct instanceof iam.Policy && construct.node.id === DEFAULT_POLICY_ID && isPrincipal(construct.node.scope)) {
+            NagAcknowledgements.complianceRule(construct, 'IAMNoInlinePolicy', DEFAULT_POLICY_REASON);
+          }
+        }
+        return [];
+      },
+    });
+  }
+
+  /**
+   * Allows `Resource: "*"` in `document` only for `actions`, the actions AWS
+   * gives no resource-level permission: acknowledges the
+   * `AwsSolutions-IAM5[Resource::*]` finding on `scope` with their reasons,
+   * and fails the synth, naming the actions, when a statement of the
+   * document allows any other action on `*`. One acknowledgement covers
+   * every statement on `*`, so without this check it would hide a grant
+   * added later.
+   *
+   * @param scope the construct (a role or policy) that holds the document
+   * @param document the policy document to guard
+   * @param actions the actions that may have `Resource: "*"`, each with why
+   */
+  public static guardWildcardResource(scope: IConstruct, document: iam.PolicyDocument, actions: WildcardAction[]): void {
+    const allowed = new Map(actions.map(({ action, reason }) => [action, reason]));
+    acknowledgeNagFinding(scope, 'AwsSolutions-IAM5[Resource::*]',
+      [...allowed].map(([action, reason]) => `${action}: ${reason}`).join(' '));
+    scope.node.addValidation({
+      validate: () => {
+        const statements: any[] = Stack.of(scope).resolve(document)?.Statement ?? [];
+        return statements
+          .filter(statement => statement.Effect === 'Allow' && asArray(statement.Resource).includes('*'))
+          .map(statement => asArray(statement.Action).filter(action => !allowed.has(action)))
+          .filter(others => others.length > 0)
+          .map(others => `${scope.node.path} allows ${others.join(', ')} on Resource "*"; only ${[...allowed.keys()].join(', ')} may have Resource "*" `
+            + '(its cdk-nag finding is acknowledged for them alone), so scope the statement to the resources it uses');
+      },
+    });
+  }
+
+  /**
    * The default policy that a grant to `grantee` lands in, when the grantee
    * is a role, user or group of this app that has one.
    */
@@ -140,6 +211,16 @@ export class NagAcknowledgements {
     const policy = principal.node.tryFindChild('DefaultPolicy');
     return policy instanceof iam.Policy ? policy : undefined;
   }
+}
+
+/** The id aws-cdk-lib gives the policy that holds a principal's grants. */
+const DEFAULT_POLICY_ID = 'DefaultPolicy';
+const DEFAULT_POLICY_REASON = 'This is the DefaultPolicy that aws-cdk-lib writes for the grants made in code to this one role, user or group: '
+  + 'it is attached to that principal only and created and deleted with it, and every statement in it is a scoped grant checked by the other rules; '
+  + 'a customer managed policy would hold the same statements as a second resource.';
+
+function isPrincipal(construct: IConstruct | undefined): boolean {
+  return construct instanceof iam.Role || construct instanceof iam.User || construct instanceof iam.Group;
 }
 
 function acknowledgeResource(scope: IConstruct, flat: string, reason: string): void {

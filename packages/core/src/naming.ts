@@ -1,5 +1,6 @@
 import { createHash } from 'crypto';
-import { Token } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { ValidationError } from './private/validation-error';
 import { Validate } from './validation';
 
@@ -66,6 +67,15 @@ const RULES: { [kind: string]: NameRules } = {
 /** Length of the hash suffix added to a truncated name. */
 const HASH_LENGTH = 8;
 
+/** An AWS account id is 12 digits. */
+const ACCOUNT_ID_LENGTH = 12;
+/**
+ * The room a bucket name keeps for a region that is still a token (an
+ * environment-agnostic stack). The longest region code today, `us-isof-south-1`,
+ * has 15 characters; the margin keeps names valid for longer codes to come.
+ */
+const MAX_REGION_LENGTH = 20;
+
 /** The words a name is made of: lowercase letters and digits, joined by single hyphens. */
 const PART_PATTERN = '[a-z][a-z0-9]*(-[a-z0-9]+)*';
 const PART_RULE = 'must be lowercase letters, digits and single hyphens, starting with a letter';
@@ -112,6 +122,8 @@ export class Naming {
   /**
    * The name of a resource of `kind` for `component`, for example
    * `name(ResourceKind.S3_BUCKET, 'data-lake')` gives `lakehouse-sandbox-data-lake`.
+   * S3 bucket names are global across accounts: `bucketName` gives one that
+   * holds the account and region too.
    *
    * @param kind the kind of resource, which sets the length limit and characters
    * @param component what the resource is: lowercase letters, digits and single hyphens
@@ -129,25 +141,65 @@ export class Naming {
     if (!new RegExp(`^(?:${rules.pattern})$`).test(name)) {
       throw new ValidationError('component', JSON.stringify(component), `gives ${JSON.stringify(name)}, which breaks the rule: ${rules.description}`);
     }
-    const key = `${kind}:${name}`;
+    this.remember(`${kind}:${name}`, component, name, kind);
+    return name;
+  }
+
+  /**
+   * The name of an S3 bucket for `component` that no other account or region
+   * takes: `{project}-{environment}-{component}-{account}-{region}`, for
+   * example `lakehouse-sandbox-data-lake-111122223333-eu-west-1`.
+   *
+   * Bucket names are global across every AWS account, so a name made of the
+   * project and environment alone fails in the second account that deploys
+   * the same code. The account and region are those of `scope`'s stack; in
+   * an environment-agnostic stack they are resolved at deploy time, and the
+   * name keeps room for any account id and a region code of up to 20
+   * characters. A name over 63 characters keeps the account and region and
+   * shortens the rest as `name` does, with a hash.
+   *
+   * @param scope a construct of the stack the bucket is deployed with
+   * @param component what the bucket is: lowercase letters, digits and single hyphens
+   */
+  public bucketName(scope: IConstruct, component: string): string {
+    Naming.checkPart('component', component);
+    const kind = ResourceKind.S3_BUCKET;
+    const rules = RULES[kind];
+    const stack = Stack.of(scope);
+    const suffix = [stack.account, stack.region];
+    const suffixLength = (Token.isUnresolved(stack.account) ? ACCOUNT_ID_LENGTH : stack.account.length)
+      + (Token.isUnresolved(stack.region) ? MAX_REGION_LENGTH : stack.region.length)
+      + 2 * rules.separator.length;
+    const full = [this.project, this.environment, component].join(rules.separator);
+    const room = rules.maxLength - suffixLength;
+    const base = full.length <= room ? full : this.truncate(kind, full, component, room);
+    const name = [base, ...suffix].join(rules.separator);
+    if (!Token.isUnresolved(name) && !new RegExp(`^(?:${rules.pattern})$`).test(name)) {
+      throw new ValidationError('component', JSON.stringify(component), `gives ${JSON.stringify(name)}, which breaks the rule: ${rules.description}`);
+    }
+    this.remember(`${kind}:account-region:${base}`, component, name, kind);
+    return name;
+  }
+
+  private remember(key: string, component: string, name: string, kind: ResourceKind): void {
     const previous = this.issued.get(key);
     if (previous !== undefined && previous !== component) {
       throw new ValidationError('component', JSON.stringify(component),
         `collides with component ${JSON.stringify(previous)}: both give the ${kind} name ${JSON.stringify(name)}`);
     }
     this.issued.set(key, component);
-    return name;
   }
 
-  private truncate(kind: ResourceKind, full: string, component: string): string {
+  private truncate(kind: ResourceKind, full: string, component: string, maxLength?: number): string {
     const rules = RULES[kind];
+    const limit = maxLength ?? rules.maxLength;
     const hash = createHash('sha256').update(`${kind}\n${full}`).digest('hex').slice(0, HASH_LENGTH);
     const prefix = [this.project, this.environment].join(rules.separator) + rules.separator;
     // Keep at least one character of the component, so the name still says what the resource is.
-    const room = rules.maxLength - prefix.length - rules.separator.length - HASH_LENGTH;
+    const room = limit - prefix.length - rules.separator.length - HASH_LENGTH;
     if (room < 1) {
       throw new ValidationError('project and environment', JSON.stringify(`${this.project}-${this.environment}`),
-        `leave no room for component ${JSON.stringify(component)} in a ${rules.maxLength}-character ${kind} name`);
+        `leave no room for component ${JSON.stringify(component)} in a ${limit}-character ${kind} name`);
     }
     let kept = full.slice(0, prefix.length + room);
     // A separator right before the hash would double it ("a--hash"), which S3 and Glue dislike.

@@ -5,7 +5,7 @@ import { formatFindings, NagFinding, nagFindings, nagFindingsOfApp } from '@lake
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import * as fc from 'fast-check';
 import { NagAcknowledgements } from '../src';
 import { acceptedByEveryAcknowledge } from '../src/private/nag-acknowledge';
@@ -194,5 +194,70 @@ describe('ids that Validations.acknowledge takes on the workspace aws-cdk-lib, t
       }
       expect(acceptedByEveryAcknowledge(id)).toBe(accepted);
     }), { numRuns: 300 });
+  });
+});
+
+/** Synthesizes `build` with the AwsSolutions, NIST 800-53 R5 and HIPAA Security packs. */
+function complianceFindings(build: (stack: Stack) => void): NagFinding[] {
+  return nagFindings(stack => {
+    const app = stack.node.root as App;
+    Validations.of(app).addPlugins(new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
+    build(stack);
+  });
+}
+
+describe('NagAcknowledgements.complianceRule', () => {
+  const replicationFindings = (acknowledge: boolean) => complianceFindings(stack => {
+    const bucket = new s3.Bucket(stack, 'Lake', { enforceSSL: true });
+    if (acknowledge) NagAcknowledgements.complianceRule(bucket, 'S3BucketReplicationEnabled', 'A sandbox keeps one copy.');
+  }).filter(f => f.rule.endsWith('S3BucketReplicationEnabled'));
+
+  test('acknowledges the rule in the NIST 800-53 R5 and HIPAA Security packs', () => {
+    expect(replicationFindings(false).map(f => f.rule).sort()).toEqual(['HIPAA.Security-S3BucketReplicationEnabled', 'NIST.800.53.R5-S3BucketReplicationEnabled']);
+    expect(replicationFindings(true)).toEqual([]);
+  });
+});
+
+describe('NagAcknowledgements.inlineDefaultPolicies', () => {
+  const inlineFindings = (build: (stack: Stack) => void) => complianceFindings(build).filter(f => f.rule.endsWith('IAMNoInlinePolicy'));
+
+  test('acknowledges the default policy of a role, also one made by a grant after the call', () => {
+    const build = (acknowledge: boolean) => (stack: Stack) => {
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      if (acknowledge) NagAcknowledgements.inlineDefaultPolicies(stack);
+      new s3.Bucket(stack, 'Lake', { enforceSSL: true }).grantRead(role, 'raw/data.csv');
+    };
+    expect(inlineFindings(build(false)).map(f => f.path)).toEqual(['Nag/Reader/DefaultPolicy/Resource', 'Nag/Reader/DefaultPolicy/Resource']);
+    expect(inlineFindings(build(true))).toEqual([]);
+  });
+
+  test('leaves any other inline policy reported', () => {
+    const findings = inlineFindings(stack => {
+      const role = new iam.Role(stack, 'Reader', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+      new iam.Policy(stack, 'Extra', { roles: [role], statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::lake/raw/data.csv'] })] });
+      NagAcknowledgements.inlineDefaultPolicies(stack);
+    });
+    expect(findings.map(f => f.path)).toEqual(['Nag/Extra/Resource', 'Nag/Extra/Resource']);
+  });
+});
+
+describe('NagAcknowledgements.guardWildcardResource', () => {
+  const guarded = (extra?: string) => (stack: Stack) => {
+    const role = new iam.Role(stack, 'Worker', { assumedBy: new iam.ServicePrincipal('glue.amazonaws.com') });
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:DescribeLogGroups'], resources: ['*'] }));
+    if (extra) role.addToPolicy(new iam.PolicyStatement({ actions: [extra], resources: ['*'] }));
+    NagAcknowledgements.guardWildcardResource(role, NagAcknowledgements.defaultPolicyOf(role)!.document, [
+      { action: 'logs:DescribeLogGroups', reason: 'A list call that accepts no log-group resource.' },
+    ]);
+  };
+
+  test('acknowledges Resource "*" for the allowed actions', () => {
+    expect(wildcardFindings(nagFindings(guarded()))).toEqual([]);
+  });
+
+  test('fails the synth, naming the action, when another action gets Resource "*"', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-')) });
+    guarded('s3:GetObject')(new Stack(app, 'Guarded', { env: ENV }));
+    expect(() => app.synth()).toThrow(/Guarded\/Worker allows s3:GetObject on Resource "\*"; only logs:DescribeLogGroups may have Resource "\*"/);
   });
 });

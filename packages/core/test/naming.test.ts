@@ -1,3 +1,5 @@
+import { expectValidationError } from '@lakehouse-cdk/testing';
+import { App, Stack } from 'aws-cdk-lib';
 import { Naming, ResourceKind, Validate } from '../src';
 
 const naming = () => new Naming({ project: 'lakehouse', environment: 'sandbox' });
@@ -88,5 +90,44 @@ describe('Naming', () => {
         expect(Validate.isValidationError(error)).toBe(true);
       }
     });
+  });
+});
+
+describe('Naming.bucketName', () => {
+  const stackIn = (env?: { account?: string; region?: string }) => new Stack(new App(), 'Data', { env });
+
+  test('adds the account and region of the stack, so another account or region never takes the name', () => {
+    const n = naming();
+    expect(n.bucketName(stackIn({ account: '111122223333', region: 'eu-west-1' }), 'data-lake'))
+      .toBe('lakehouse-sandbox-data-lake-111122223333-eu-west-1');
+    expect(naming().bucketName(stackIn({ account: '444455556666', region: 'eu-west-1' }), 'data-lake'))
+      .toBe('lakehouse-sandbox-data-lake-444455556666-eu-west-1');
+  });
+
+  test('in an environment-agnostic stack the account and region are resolved at deploy time', () => {
+    const stack = stackIn();
+    const name = naming().bucketName(stack, 'data-lake');
+    expect(stack.resolve(name)).toEqual({ 'Fn::Join': ['', ['lakehouse-sandbox-data-lake-', { Ref: 'AWS::AccountId' }, '-', { Ref: 'AWS::Region' }]] });
+  });
+
+  test('a long name keeps the account and region and stays within 63 characters, with room for any region when it is a token', () => {
+    const component = 'c'.repeat(60);
+    const known = naming().bucketName(stackIn({ account: '111122223333', region: 'ap-southeast-2' }), component);
+    expect(known).toHaveLength(63);
+    expect(known).toMatch(/^lakehouse-sandbox-c+-[0-9a-f]{8}-111122223333-ap-southeast-2$/);
+    const agnostic = stackIn();
+    const joined = agnostic.resolve(naming().bucketName(agnostic, component))['Fn::Join'][1];
+    // 63 - 12 (account) - 20 (room for the region) - 2 hyphens = 29 characters before the account.
+    expect(joined[0]).toHaveLength(29 + 1);
+    expect(joined[0]).toMatch(/^lakehouse-sandbox-c*-?[0-9a-f]{8}-$/);
+  });
+
+  test('a component is checked by the rule name() applies, and asking twice gives the same name', () => {
+    const stack = stackIn({ account: '111122223333', region: 'eu-west-1' });
+    expectValidationError(() => naming().bucketName(stack, 'Data_Lake'), 'component', /lowercase letters/);
+    const n = naming();
+    const long = 'd'.repeat(60);
+    expect(n.bucketName(stack, long)).toBe(n.bucketName(stack, long));
+    expect(n.bucketName(stack, 'dags')).toBe(`${n.name(ResourceKind.S3_BUCKET, 'dags')}-111122223333-eu-west-1`);
   });
 });

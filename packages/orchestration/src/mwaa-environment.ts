@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Arn, ArnFormat, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Names, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,7 +10,7 @@ import * as mwaa from 'aws-cdk-lib/aws-mwaa';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, ServiceTrust, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Construct } from 'constructs';
 import { AirflowLogLevel, MwaaSettings, WebserverAccess } from './mwaa-settings';
 import { compareVersions } from './private/versions';
@@ -39,12 +39,6 @@ export interface MwaaEnvironmentProps {
    * @default - no requirements file; MWAA installs only its own image's packages
    */
   readonly requirementsPath?: string;
-
-  /**
-   * ARNs of the Glue crawlers the DAG may start (`glue:StartCrawler`).
-   * @default - none
-   */
-  readonly crawlerArns?: string[];
 
   /**
    * The pipeline name the DAG passes to the state machine, set in the
@@ -140,7 +134,7 @@ export interface MwaaEnvironmentProps {
   /**
    * The VPC to run in. Its selected subnets must be exactly two private
    * subnets in different Availability Zones.
-   * @default - a VPC is created: two AZs, public and private subnets, `natGateways` NAT gateways, flow logs
+   * @default - a VPC is created: two AZs, public subnets (for the NAT gateways, no public IPs on launch) and private subnets, `natGateways` NAT gateways, a default security group that allows nothing, and flow logs to a log group encrypted with a key of its own
    */
   readonly vpc?: ec2.IVpc;
 
@@ -240,6 +234,8 @@ export class MwaaEnvironment extends Construct {
     });
     // MWAA requires the environment's security group to accept all traffic from itself (scheduler, workers, webserver, database).
     securityGroup.addIngressRule(securityGroup, ec2.Port.allTraffic(), 'MWAA components reach each other');
+    NagAcknowledgements.complianceRule(securityGroup, 'EC2RestrictedCommonPorts',
+      'The only ingress rule is the self-reference MWAA requires: all traffic from this security group itself (scheduler, workers, webserver and metadata database talk to each other); no address range can reach any port.');
     this.securityGroup = securityGroup;
 
     const environmentArn = Stack.of(this).formatArn({
@@ -350,10 +346,6 @@ export class MwaaEnvironment extends Construct {
       Validate.fail('subnetSelection', JSON.stringify(v.props.subnetSelection), 'needs vpc; the created VPC always uses its two private subnets', this);
     }
 
-    for (const arn of v.props.crawlerArns ?? []) {
-      Validate.matches('crawlerArns', arn, 'arn:[a-z-]+:glue:[a-z0-9-]+:[0-9]{12}:crawler/[a-zA-Z0-9_-]+',
-        'must hold Glue crawler ARNs (arn:<partition>:glue:<region>:<account>:crawler/<name>)', this);
-    }
   }
 
   private validateLocalFiles(props: MwaaEnvironmentProps): void {
@@ -395,28 +387,57 @@ export class MwaaEnvironment extends Construct {
   }
 
   private createVpc(props: MwaaEnvironmentProps): ec2.IVpc {
-    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
-      logGroupName: props.naming?.name(ResourceKind.LOG_GROUP, 'mwaa-vpc-flow-logs'),
-      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
-      removalPolicy: DataRetention.removalPolicy(this),
+    const stack = Stack.of(this);
+    const removalPolicy = DataRetention.removalPolicy(this);
+    // A known name, so that the key policy can name the log group without a reference back to it.
+    const flowLogGroupName = props.naming?.name(ResourceKind.LOG_GROUP, 'mwaa-vpc-flow-logs')
+      ?? `/lakehouse/vpc-flow-logs/${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}`;
+    const flowLogKey = new kms.Key(this, 'FlowLogKey', {
+      description: `Encrypts the VPC flow logs ${flowLogGroupName}`,
+      enableKeyRotation: true,
+      removalPolicy,
     });
-    return new ec2.Vpc(this, 'Vpc', {
+    LogEncryption.allowLogGroup(flowLogKey, flowLogGroupName, 'AllowCloudWatchLogsForFlowLogs');
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      logGroupName: flowLogGroupName,
+      retention: props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: flowLogKey,
+      removalPolicy,
+    });
+    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
+      description: `Delivers the flow logs of the MWAA VPC to ${flowLogGroupName}`,
+      // The flow log's id is known only once it exists, and it refers to this role: any flow log of this account and region.
+      assumedBy: ServiceTrust.principal(this, 'vpc-flow-logs.amazonaws.com', {
+        sourceArn: stack.formatArn({ service: 'ec2', resource: 'vpc-flow-log', resourceName: '*' }),
+      }),
+    });
+    const vpc = new ec2.Vpc(this, 'Vpc', {
       // MWAA needs exactly two private subnets in two Availability Zones.
       maxAzs: 2,
       natGateways: props.natGateways ?? 1,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // The public subnets hold only the NAT gateways, whose addresses are Elastic IPs: nothing launched there gets a public IP.
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 24 },
       ],
-      // Nothing here uses the default security group; restricting it needs a custom-resource Lambda per stack.
-      restrictDefaultSecurityGroup: false,
+      // The default security group is used by nothing here; with no rules it can't be used to reach anything.
+      restrictDefaultSecurityGroup: true,
       flowLogs: {
         AllTraffic: {
-          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup, flowLogRole),
           trafficType: ec2.FlowLogTrafficType.ALL,
         },
       },
     });
+    for (const subnet of vpc.publicSubnets) {
+      const route = subnet.node.tryFindChild('DefaultRoute');
+      if (route) {
+        NagAcknowledgements.complianceRule(route, 'VPCNoUnrestrictedRouteToIGW',
+          'This is the route of a public subnet that holds only a NAT gateway: the NAT gateway reaches the internet through the internet gateway, and the private subnets MWAA runs in reach the internet only through it (MWAA installs requirements and calls AWS APIs).');
+      }
+    }
+    NagAcknowledgements.inlineDefaultPolicies(flowLogRole);
+    return vpc;
   }
 
   private selectSubnets(props: MwaaEnvironmentProps): string[] {
@@ -447,36 +468,25 @@ export class MwaaEnvironment extends Construct {
 
   private createExecutionRole(props: MwaaEnvironmentProps, name: string, environmentArn: string): iam.Role {
     const stack = Stack.of(this);
+    // MWAA assumes the role for this environment only: its ARN is built from the name, known before the environment exists.
+    const trust = { sourceArn: environmentArn };
     const role = new iam.Role(this, 'ExecutionRole', {
       roleName: props.naming?.name(ResourceKind.IAM_ROLE, 'airflow-execution'),
       description: `Execution role of the MWAA environment ${name}`,
       assumedBy: new iam.CompositePrincipal(
-        new iam.ServicePrincipal('airflow.amazonaws.com'),
-        new iam.ServicePrincipal('airflow-env.amazonaws.com'),
+        ServiceTrust.principal(this, 'airflow.amazonaws.com', trust),
+        ServiceTrust.principal(this, 'airflow-env.amazonaws.com', trust),
       ),
     });
     const wildcards: WildcardResource[] = [];
 
     // The pipeline: start the state machine, and follow its executions.
-    const stateMachineArn = props.stateMachine.stateMachineArn;
-    const machine = Arn.split(stateMachineArn, ArnFormat.COLON_RESOURCE_NAME);
-    const executions = stack.formatArn({
-      partition: machine.partition,
-      region: machine.region,
-      account: machine.account,
-      service: 'states',
-      resource: 'execution',
-      resourceName: `${machine.resourceName}:*`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    props.stateMachine.grantStartExecution(role);
+    props.stateMachine.grantExecution(role, 'states:DescribeExecution');
+    wildcards.push({
+      resource: executionsOf(props.stateMachine),
+      reason: 'Execution ARNs are named at run time; the wildcard is limited to the executions of the pipeline state machine, which the DAG sensor polls with states:DescribeExecution.',
     });
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [stateMachineArn] }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-    wildcards.push({ resource: executions, reason: 'Execution ARNs are named at run time; the wildcard is limited to the executions of the pipeline state machine, which the DAG sensor polls with states:DescribeExecution.' });
-
-    const crawlerArns = props.crawlerArns ?? [];
-    if (crawlerArns.length > 0) {
-      role.addToPolicy(new iam.PolicyStatement({ actions: ['glue:StartCrawler'], resources: crawlerArns }));
-    }
 
     // MWAA reads the DAGs folder and requirements.txt (as its execution-role documentation lists: GetObject*, GetBucket*, List*).
     const bucket = props.dagsBucket;
@@ -549,11 +559,13 @@ export class MwaaEnvironment extends Construct {
       reason: 'SQS asks for GenerateDataKey and GenerateDataKeyWithoutPlaintext when it encrypts the Celery messages; allowed only through sqs.<region>.amazonaws.com.',
     }]);
 
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 's3:GetAccountPublicAccessBlock, logs:DescribeLogGroups and cloudwatch:PutMetricData accept no resource ARN; PutMetricData is limited to the AmazonMWAA namespace.',
-    });
+    NagAcknowledgements.guardWildcardResource(role, NagAcknowledgements.defaultPolicyOf(role)!.document, [
+      { action: 's3:GetAccountPublicAccessBlock', reason: 'An account-level setting with no resource ARN; MWAA checks it before it uses the DAGs bucket.' },
+      { action: 'logs:DescribeLogGroups', reason: 'A list call that accepts no log-group resource.' },
+      { action: 'cloudwatch:PutMetricData', reason: 'Accepts no resource ARN; the cloudwatch:namespace condition limits it to the AmazonMWAA namespace.' },
+    ]);
     NagAcknowledgements.wildcardResources(role, wildcards);
+    NagAcknowledgements.inlineDefaultPolicies(role);
     return role;
   }
 
@@ -594,20 +606,38 @@ export class MwaaEnvironment extends Construct {
       id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason: 'The aws-cdk-lib BucketDeployment handler writes its own logs with the AWS managed basic execution policy; it has no other managed policy.',
     });
-    Validations.of(handler).acknowledge({
+    NagAcknowledgements.acknowledge(handler, {
       id: 'AwsSolutions-L1',
       reason: 'The runtime of the BucketDeployment handler is chosen by aws-cdk-lib (it bundles the AWS CLI layer) and moves forward with aws-cdk-lib upgrades.',
     });
+    NagAcknowledgements.complianceRule(handler, 'LambdaConcurrency',
+      'The aws-cdk-lib BucketDeployment handler runs only during a CloudFormation deployment of this stack, once per DAG upload; nothing else invokes it, so there is no load to bound.');
+    NagAcknowledgements.complianceRule(handler, 'LambdaDLQ',
+      'The aws-cdk-lib BucketDeployment handler is invoked synchronously by CloudFormation as a custom resource: a failure fails and rolls back the deployment, and there is no asynchronous event to keep in a dead-letter queue.');
+    NagAcknowledgements.complianceRule(handler, 'LambdaInsideVPC',
+      'The aws-cdk-lib BucketDeployment handler copies the DAG files from the CDK asset bucket to the DAGs bucket over the S3 API and answers CloudFormation at a pre-signed URL; its function is not configurable into this VPC, whose private subnets would only add NAT traffic.');
+    NagAcknowledgements.inlineDefaultPolicies(role);
     const policy = NagAcknowledgements.defaultPolicyOf(role);
     if (policy !== undefined) {
       NagAcknowledgements.policyWildcards(role, policy, {
-        actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*'],
+        // With a DAGs bucket encrypted by a customer key, aws-cdk-lib adds the key actions of an S3 read-write grant.
+        actions: ['s3:GetObject*', 's3:GetBucket*', 's3:List*', 's3:DeleteObject*', 's3:Abort*', 's3:PutObject*', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
         // Object-level resources only: any other wildcard aws-cdk-lib might add stays reported.
         resourceSuffixes: ['/*'],
         reason: 'The BucketDeployment handler copies the DAG files from the CDK asset bucket to the DAGs bucket and deletes pruned ones; aws-cdk-lib grants it object-level read on the asset and write on the destination, whose object names are only known at deploy time.',
       });
     }
   }
+}
+
+/**
+ * The ARN pattern of the executions of `stateMachine`, written as
+ * `grantExecution` writes it, so that the acknowledgement names the same
+ * resource as the grant.
+ */
+function executionsOf(stateMachine: sfn.IStateMachine): string {
+  const name = Arn.split(stateMachine.stateMachineArn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+  return `${Stack.of(stateMachine).formatArn({ resource: 'execution', service: 'states', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:*`;
 }
 
 /** The subnet's Availability Zone, or undefined when an imported subnet was given none. */

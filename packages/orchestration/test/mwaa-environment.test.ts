@@ -6,14 +6,15 @@ import { asList, expectValidationError, formatFindings, policyStatements, synth 
 import { App, Fn, Stack, Tags } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AirflowLogLevel, MwaaEnvironment, MwaaSettings, WebserverAccess } from '../src';
 import {
-  appFindings, buildEnvironment, CURATED_CRAWLER_ARN, DAGS_PATH, existingVpc, layerInputs,
-  RAW_CRAWLER_ARN, REQUIREMENTS_PATH, STATE_MACHINE_ARN, stackFindings,
+  appFindings, buildEnvironment, DAGS_PATH, existingVpc, layerInputs,
+  REQUIREMENTS_PATH, STATE_MACHINE_ARN, stackFindings, withCompliancePacks,
 } from './support';
 
 const LOG_TYPES = ['DagProcessingLogs', 'SchedulerLogs', 'TaskLogs', 'WebserverLogs', 'WorkerLogs'];
@@ -84,7 +85,7 @@ describe('MwaaEnvironment defaults', () => {
   });
   test('runs in the two private subnets of the created VPC with its own security group', () => {
     const privateSubnets = Object.entries(template.findResources('AWS::EC2::Subnet'))
-      .filter(([, subnet]) => !(subnet as any).Properties.MapPublicIpOnLaunch)
+      .filter(([, subnet]) => (subnet as any).Properties.Tags.some((tag: any) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Private'))
       .map(([id]) => ({ Ref: id }));
     expect(privateSubnets).toHaveLength(2);
     expect(props.NetworkConfiguration.SubnetIds).toEqual(privateSubnets);
@@ -124,20 +125,58 @@ describe('MwaaEnvironment defaults', () => {
     });
     template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
-  test('without naming, CloudFormation names the execution role and the flow-log group', () => {
+  test('without naming, CloudFormation names the execution role, and the flow-log group gets a name unique to the construct', () => {
     const role = template.findResources('AWS::IAM::Role')[executionRoleId(template)] as any;
     expect(role.Properties).not.toHaveProperty('RoleName');
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
     expect(logGroups).toHaveLength(1);
-    expect(logGroups[0].Properties).not.toHaveProperty('LogGroupName');
+    expect(logGroups[0].Properties.LogGroupName).toMatch(/^\/lakehouse\/vpc-flow-logs\/Test-Airflow-[A-Za-z0-9]{8}$/);
   });
-  test('the default security group is left as is (no custom resource)', () => {
-    expect(Object.keys(template.findResources('Custom::VpcRestrictDefaultSG'))).toHaveLength(0);
+  test('the public subnets assign no public IP on launch: they hold only the NAT gateways', () => {
+    const subnets = Object.values(template.findResources('AWS::EC2::Subnet')) as any[];
+    const publicSubnets = subnets.filter(subnet => subnet.Properties.Tags.some((tag: any) => tag.Key === 'aws-cdk:subnet-type' && tag.Value === 'Public'));
+    expect(publicSubnets).toHaveLength(2);
+    for (const subnet of subnets) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(false);
   });
-  test('the execution role trusts MWAA and its environments', () => {
+  test('the default security group is emptied of its rules', () => {
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+    template.hasResourceProperties('Custom::VpcRestrictDefaultSG', { DefaultSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AirflowVpc'), 'DefaultSecurityGroup'] } });
+  });
+  test('the flow logs go to a log group encrypted with a key of their own, whose policy allows CloudWatch Logs for that log group only', () => {
+    const [logGroup] = Object.values(template.findResources('AWS::Logs::LogGroup')) as any[];
+    const keys = template.findResources('AWS::KMS::Key');
+    const [keyId] = Object.keys(keys);
+    expect(Object.keys(keys)).toHaveLength(1);
+    expect(logGroup.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+    expect((keys[keyId] as any).Properties.EnableKeyRotation).toBe(true);
+    const logsStatement = (keys[keyId] as any).Properties.KeyPolicy.Statement.find((st: any) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn']).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' },
+      `:logs:eu-west-1:123456789012:log-group:${logGroup.Properties.LogGroupName}`]] });
+  });
+  test('the flow-log role may be assumed for flow logs of this account and region only', () => {
+    const [flowLog] = Object.values(template.findResources('AWS::EC2::FlowLog')) as any[];
+    const roleId = flowLog.Properties.DeliverLogsPermissionArn['Fn::GetAtt'][0];
+    expect(roleId).toMatch(/^AirflowFlowLogRole/);
+    const role = template.findResources('AWS::IAM::Role')[roleId] as any;
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+      Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'vpc-flow-logs.amazonaws.com' },
+      Condition: {
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ec2:eu-west-1:123456789012:vpc-flow-log/*']] } },
+      },
+    }]);
+  });
+  test('the execution role trusts MWAA and its environments, for this environment of this account only', () => {
     const role = template.findResources('AWS::IAM::Role')[executionRoleId(template)] as any;
-    const services = role.Properties.AssumeRolePolicyDocument.Statement.map((s: any) => s.Principal.Service).sort();
+    const statements = role.Properties.AssumeRolePolicyDocument.Statement;
+    const services = statements.map((s: any) => s.Principal.Service).sort();
     expect(services).toEqual(['airflow-env.amazonaws.com', 'airflow.amazonaws.com']);
+    for (const statement of statements) {
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'aws:SourceAccount': '123456789012' },
+        ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':airflow:eu-west-1:123456789012:environment/lakehouse-airflow']] } },
+      });
+    }
   });
   test('the environment uses the execution role and waits for its policy and the DAG upload', () => {
     const environment = Object.values(template.findResources('AWS::MWAA::Environment'))[0] as any;
@@ -388,9 +427,7 @@ describe('MwaaEnvironment execution role', () => {
   let template: Template;
   let statements: any[];
   beforeAll(() => {
-    template = synth(stack => buildEnvironment(stack, {
-      crawlerArns: [RAW_CRAWLER_ARN, CURATED_CRAWLER_ARN], requirementsPath: REQUIREMENTS_PATH,
-    })).template;
+    template = synth(stack => buildEnvironment(stack, { requirementsPath: REQUIREMENTS_PATH })).template;
     statements = executionRoleStatements(template);
   });
 
@@ -400,7 +437,7 @@ describe('MwaaEnvironment execution role', () => {
       expect.objectContaining({ Action: 'states:StartExecution', Resource: STATE_MACHINE_ARN }),
       expect.objectContaining({
         Action: 'states:DescribeExecution',
-        Resource: 'arn:aws:states:eu-west-1:123456789012:execution:lakehouse-sandbox-pipeline:*',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':states:eu-west-1:123456789012:execution:lakehouse-sandbox-pipeline:*']] },
       }),
     ]);
   });
@@ -418,13 +455,28 @@ describe('MwaaEnvironment execution role', () => {
     expect(rendered).toMatch(/:\*"/);
   });
 
-  test('glue:StartCrawler only on the given crawler ARNs', () => {
-    const glue = statements.filter(s => asList<string>(s.Action).some(a => a.startsWith('glue:')));
-    expect(glue).toEqual([expect.objectContaining({ Action: 'glue:StartCrawler', Resource: [RAW_CRAWLER_ARN, CURATED_CRAWLER_ARN] })]);
+  test('no Glue permission: the DAG starts the pipeline, which starts the crawlers', () => {
+    expect(statementsWith(template, 'glue:')).toEqual([]);
   });
 
-  test('no glue permission without crawler ARNs', () => {
-    expect(statementsWith(synth(stack => buildEnvironment(stack)).template, 'glue:')).toEqual([]);
+  test('the grants are the state machine\'s own: also for a state machine of this app', () => {
+    const { template: own } = synth(stack => {
+      const stateMachine = new sfn.StateMachine(stack, 'Machine', {
+        stateMachineName: 'lakehouse-sandbox-pipeline', definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Start')),
+      });
+      buildEnvironment(stack, { stateMachine });
+    });
+    const states = executionRoleStatements(own).filter(s => asList<string>(s.Action).some(a => a.startsWith('states:')));
+    expect(states.map(s => s.Action)).toEqual(['states:StartExecution', 'states:DescribeExecution']);
+    expect(states[0].Resource).toEqual({ Ref: expect.stringMatching(/^Machine/) });
+  });
+
+  test('a statement on Resource "*" beyond the three documented actions fails the synth, naming it', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'orchestration-guard-')) });
+    const stack = new Stack(app, 'Guarded', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const environment = buildEnvironment(stack);
+    environment.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['glue:StartCrawler'], resources: ['*'] }));
+    expect(() => app.synth()).toThrow(/ExecutionRole allows glue:StartCrawler on Resource "\*"; only s3:GetAccountPublicAccessBlock, logs:DescribeLogGroups, cloudwatch:PutMetricData may have Resource "\*"/);
   });
 
   test('S3 read only on the DAGs bucket, its dags/ prefix and requirements.txt', () => {
@@ -474,7 +526,7 @@ describe('MwaaEnvironment execution role', () => {
 
   test('no action outside the documented services', () => {
     const services = new Set(statements.flatMap(s => asList<string>(s.Action)).map(a => a.split(':')[0]));
-    expect([...services].sort()).toEqual(['airflow', 'cloudwatch', 'glue', 'kms', 'logs', 's3', 'sqs', 'states']);
+    expect([...services].sort()).toEqual(['airflow', 'cloudwatch', 'kms', 'logs', 's3', 'sqs', 'states']);
   });
 });
 
@@ -512,7 +564,6 @@ describe('MwaaEnvironment validation', () => {
     ['airflowConfigurationOptions', { airflowConfigurationOptions: { load_examples: 'False' } }],
     ['airflowConfigurationOptions', { airflowConfigurationOptions: { 'lakehouse.state_machine_arn': 'arn:other' } }],
     ['airflowConfigurationOptions', { airflowConfigurationOptions: { 'core.parallelism': 32 } }],
-    ['crawlerArns', { crawlerArns: ['lakehouse-sandbox-raw'] }],
     ['dagsPath', { dagsPath: path.join(DAGS_PATH, 'missing') }],
     ['dagsPath', { dagsPath: path.join(DAGS_PATH, 'fixture_pipeline.py') }],
     ['requirementsPath', { requirementsPath: path.join(DAGS_PATH, 'missing.txt') }],
@@ -547,9 +598,39 @@ describe('MwaaEnvironment validation', () => {
 });
 
 describe('MwaaEnvironment cdk-nag', () => {
-  test('with its own VPC and a requirements file: no unacknowledged finding', () => {
-    const findings = stackFindings(stack => buildEnvironment(stack, { requirementsPath: REQUIREMENTS_PATH, crawlerArns: [RAW_CRAWLER_ARN] }));
+  test('with its own VPC and a requirements file: no unacknowledged finding in the AwsSolutions, NIST 800-53 R5 and HIPAA Security packs', () => {
+    const findings = stackFindings(stack => {
+      withCompliancePacks(stack);
+      buildEnvironment(stack, { requirementsPath: REQUIREMENTS_PATH });
+    });
     expect(formatFindings(findings)).toBe('');
+  });
+
+  test('the compliance packs report the NAT route, the self-referencing rule and the upload handler until they are acknowledged (the test can fail)', () => {
+    const findings = stackFindings(stack => {
+      withCompliancePacks(stack);
+      const vpc = new ec2.Vpc(stack, 'Plain', { maxAzs: 2, natGateways: 1, restrictDefaultSecurityGroup: false });
+      const group = new ec2.SecurityGroup(stack, 'Group', { vpc });
+      group.addIngressRule(group, ec2.Port.allTraffic());
+    });
+    expect(findings.map(f => f.rule)).toEqual(expect.arrayContaining([
+      'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW', 'HIPAA.Security-EC2RestrictedCommonPorts', 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+      'HIPAA.Security-VPCDefaultSecurityGroupClosed',
+    ]));
+  });
+
+  test('a DAGs bucket with a customer key in another stack: the upload\'s key actions are acknowledged too', () => {
+    const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'orchestration-nag-')) });
+    const env = { account: '123456789012', region: 'eu-west-1' };
+    const data = new Stack(app, 'Data', { env });
+    const dagsBucket = new s3.Bucket(data, 'Dags', { versioned: true, encryptionKey: new kms.Key(data, 'DagsKey', { enableKeyRotation: true }) });
+    const orchestration = new Stack(app, 'Orchestration', { env });
+    withCompliancePacks(orchestration);
+    new MwaaEnvironment(orchestration, 'Airflow', { dagsBucket, stateMachine: sfn.StateMachine.fromStateMachineArn(orchestration, 'Pipeline', STATE_MACHINE_ARN), dagsPath: DAGS_PATH });
+    const findings = appFindings(app).filter(f => f.path.startsWith('Orchestration/'));
+    expect(formatFindings(findings)).toBe('');
+    const template = JSON.parse(fs.readFileSync(path.join(app.outdir, 'Orchestration.template.json'), 'utf8'));
+    expect(JSON.stringify(template)).toContain('kms:GenerateDataKey*');
   });
 
   test('with an existing VPC and a customer managed key: no unacknowledged finding', () => {

@@ -2,17 +2,16 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { NagFinding, nagFindingsOfApp, readValidationReport } from '@lakehouse-cdk/testing';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { MwaaEnvironment, MwaaEnvironmentProps } from '../src';
 
 export const DAGS_PATH = path.join(__dirname, 'fixtures', 'dags');
 export const REQUIREMENTS_PATH = path.join(__dirname, 'fixtures', 'requirements.txt');
 export const STATE_MACHINE_ARN = 'arn:aws:states:eu-west-1:123456789012:stateMachine:lakehouse-sandbox-pipeline';
-export const RAW_CRAWLER_ARN = 'arn:aws:glue:eu-west-1:123456789012:crawler/lakehouse-sandbox-raw';
-export const CURATED_CRAWLER_ARN = 'arn:aws:glue:eu-west-1:123456789012:crawler/lakehouse-sandbox-curated';
 
 /** The values other layers hand to the orchestration layer, as interfaces. */
 export function layerInputs(stack: Stack): Pick<MwaaEnvironmentProps, 'stateMachine' | 'dagsBucket' | 'dagsPath'> {
@@ -57,4 +56,10 @@ export function stackFindings(build: (stack: Stack) => void): NagFinding[] {
   const app = new App({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'orchestration-nag-')) });
   build(new Stack(app, 'Nag', { env: { account: '123456789012', region: 'eu-west-1' } }));
   return appFindings(app);
+}
+
+/** Adds the NIST 800-53 R5 and HIPAA Security packs to the app of `stack`; the findings helpers add AwsSolutions. */
+export function withCompliancePacks(stack: Stack): void {
+  const app = stack.node.root as App;
+  Validations.of(app).addPlugins(new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
 }

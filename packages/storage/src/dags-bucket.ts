@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,14 +8,16 @@ import { Construct } from 'constructs';
 import { grantOnPrefix } from './private/grants';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
+import { acknowledgeNoReplication } from './private/replication';
 
 /** Properties of the MWAA DAGs bucket. */
 export interface DagsBucketProps {
   /**
-   * A customer-managed KMS key for the bucket, for example the storage
-   * layer's key. MWAA reads a CMK-encrypted bucket as long as its execution
-   * role may decrypt with the key, which `grantRead` gives.
-   * @default - SSE-S3 (S3-managed keys): DAG code is not data, and MWAA needs no key grant
+   * The customer-managed KMS key of the bucket. MWAA reads a CMK-encrypted
+   * bucket as long as its execution role may decrypt with the key:
+   * `grantRead` gives that, and so does `MwaaEnvironment` for the key of the
+   * DAGs bucket it is given.
+   * @default - a customer-managed key with yearly rotation, created for this bucket (the bucket holds code that MWAA runs, so who may read or change it is controlled by the key policy too)
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -43,7 +45,9 @@ export interface DagsBucketProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * The naming convention for the bucket name: `dags`.
+   * The naming convention for the bucket name, which holds the account and
+   * region (`Naming.bucketName`) because S3 bucket names are global:
+   * `{project}-{environment}-dags-{account}-{region}`.
    * @default - CloudFormation generates the bucket name
    */
   readonly naming?: Naming;
@@ -56,8 +60,8 @@ export interface DagsBucketProps {
 export class DagsBucket extends Construct {
   /** The DAGs bucket. */
   public readonly bucket: s3.IBucket;
-  /** The customer-managed key of the bucket, if it has one. */
-  public readonly encryptionKey?: kms.IKey;
+  /** The customer-managed key of the bucket. */
+  public readonly encryptionKey: kms.IKey;
 
   constructor(scope: Construct, id: string, props: DagsBucketProps = {}) {
     super(scope, id);
@@ -69,12 +73,16 @@ export class DagsBucket extends Construct {
     const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
-    this.encryptionKey = props.encryptionKey;
+    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: 'Encrypts the MWAA DAGs bucket: the DAGs, plugins and requirements MWAA runs',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
     const dagsBucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'dags'),
-      encryption: props.encryptionKey ? s3.BucketEncryption.KMS : s3.BucketEncryption.S3_MANAGED,
-      encryptionKey: props.encryptionKey,
-      bucketKeyEnabled: props.encryptionKey ? true : undefined,
+      bucketName: props.naming?.bucketName(this, 'dags'),
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
       // MWAA refuses a DAGs bucket without versioning.
       versioned: true,
       // MWAA refuses a DAGs bucket that is not blocked from public access.
@@ -89,12 +97,12 @@ export class DagsBucket extends Construct {
       autoDeleteObjects: destroy,
     });
     this.bucket = dagsBucket;
+    acknowledgeNoReplication(dagsBucket);
 
     if (!props.accessLogsBucket) {
-      Validations.of(dagsBucket).acknowledge({
-        id: 'AwsSolutions-S1',
-        reason: 'No accessLogsBucket was given: the DAGs bucket holds only code deployed by CloudFormation and read by MWAA, and its changes are traced by its object versions and CloudTrail.',
-      });
+      const reason = 'No accessLogsBucket was given: the DAGs bucket holds only code deployed by CloudFormation and read by MWAA, and its changes are traced by its object versions and CloudTrail.';
+      Validations.of(dagsBucket).acknowledge({ id: 'AwsSolutions-S1', reason });
+      NagAcknowledgements.complianceRule(dagsBucket, 'S3BucketLoggingEnabled', reason);
     }
     if (destroy) acknowledgeAutoDeleteProvider(this);
     CostAllocationTags.tagLayer(this, 'storage');
@@ -104,7 +112,7 @@ export class DagsBucket extends Construct {
    * Lets `grantee` (the MWAA execution role) read the DAGs, plugins and
    * requirements: GetObject on every object, ListBucket, and the bucket facts
    * MWAA checks at start-up (location, versioning, public access block,
-   * encryption), plus kms:Decrypt when the bucket has a customer key.
+   * encryption), and kms:Decrypt on the bucket's key.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {

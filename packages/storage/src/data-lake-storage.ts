@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { grantOnPrefix } from './private/grants';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
+import { acknowledgeNoReplication } from './private/replication';
 
 /** Properties of the lakehouse data-lake storage. */
 export interface DataLakeStorageProps {
@@ -99,7 +100,10 @@ export interface DataLakeStorageProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * The naming convention for physical names: `data-lake` and `access-logs`.
+   * The naming convention for the bucket names, which hold the account and
+   * region (`Naming.bucketName`) because S3 bucket names are global:
+   * `{project}-{environment}-data-lake-{account}-{region}` and
+   * `{project}-{environment}-access-logs-{account}-{region}`.
    * @default - CloudFormation generates the bucket names
    */
   readonly naming?: Naming;
@@ -163,7 +167,7 @@ export class DataLakeStorage extends Construct {
     this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(props, removalPolicy);
 
     const dataLakeBucket = new s3.Bucket(this, 'Bucket', {
-      bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'data-lake'),
+      bucketName: props.naming?.bucketName(this, 'data-lake'),
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
       // One data key per bucket instead of one KMS request per object: far fewer KMS calls for Athena scans.
@@ -205,6 +209,8 @@ export class DataLakeStorage extends Construct {
       autoDeleteObjects: destroy,
     });
     this.bucket = dataLakeBucket;
+    denyUploadsWithAnotherKey(dataLakeBucket, this.encryptionKey);
+    acknowledgeNoReplication(dataLakeBucket);
     this.queryResultsPrefix = queryResultsPrefix;
     this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
 
@@ -267,7 +273,7 @@ export class DataLakeStorage extends Construct {
     const retention = props.accessLogsRetention ?? Duration.days(DEFAULTS.accessLogsRetention);
     Validate.wholeDays('accessLogsRetention', retention, 1, MAX_LIFECYCLE_DAYS, this);
     const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      bucketName: props.naming?.name(ResourceKind.S3_BUCKET, 'access-logs'),
+      bucketName: props.naming?.bucketName(this, 'access-logs'),
       // S3 server access logging does not deliver to buckets encrypted with the
       // AWS managed aws/s3 key, and a customer key would need a key policy for
       // the logging service and a KMS request per log object; SSE-S3 needs neither.
@@ -288,6 +294,9 @@ export class DataLakeStorage extends Construct {
       id: 'AwsSolutions-S1',
       reason: 'This is the access-logs bucket itself: logging it to itself would log every log delivery in a loop, and logging it to the data-lake bucket would mix audit logs with data.',
     });
+    NagAcknowledgements.complianceRule(accessLogsBucket, 'S3DefaultEncryptionKMS',
+      'S3 server access logging delivers only to a target bucket whose default encryption is SSE-S3 (AES-256); S3 does not support SSE-KMS default encryption on that bucket, so these logs are encrypted with S3-managed keys.');
+    acknowledgeNoReplication(accessLogsBucket);
     return accessLogsBucket;
   }
 
@@ -326,6 +335,29 @@ export class DataLakeStorage extends Construct {
     if (days !== undefined) Validate.atLeast(prop, days, STANDARD_IA_MINIMUM_DAYS, 'days', reason, this);
     return days;
   }
+}
+
+/**
+ * Refuses an upload that names another encryption than this bucket's key.
+ * Default encryption applies only when a request names none, so without
+ * this a writer could store objects under a key the lake's readers can't
+ * use, or under SSE-S3. A request that names nothing still gets the
+ * bucket's key; one that names this key must give its ARN.
+ */
+function denyUploadsWithAnotherKey(bucket: s3.Bucket, key: kms.IKey): void {
+  const uploads = { principals: [new iam.AnyPrincipal()], actions: ['s3:PutObject'], resources: [bucket.arnForObjects('*')] };
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithAnotherKmsKey',
+    effect: iam.Effect.DENY,
+    ...uploads,
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key.keyArn } },
+  }));
+  bucket.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'DenyUploadsWithAnotherEncryption',
+    effect: iam.Effect.DENY,
+    ...uploads,
+    conditions: { StringNotEqualsIfExists: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+  }));
 }
 
 function validateQueryResultsPrefix(scope: Construct, prefix: string): void {

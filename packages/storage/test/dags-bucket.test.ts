@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { DagsBucket, DagsBucketProps } from '../src';
-import { bucketByPrefix, lifecycleRule } from './helpers';
+import { bucketByPrefix, complianceFindings, lifecycleRule } from './helpers';
 
 function dagsTemplate(props: DagsBucketProps = {}, context: Record<string, unknown> = {}): Template {
   return synth(stack => { new DagsBucket(stack, 'Dags', props); }, context).template;
@@ -16,40 +16,46 @@ describe('defaults', () => {
   let template: Template;
   beforeAll(() => { template = dagsTemplate(); });
 
-  test('versioned, SSE-S3, private, retained, with no generated name', () => {
+  test('versioned, SSE-KMS with a key of its own, private, retained, with no generated name', () => {
     const bucket = bucketByPrefix(template, 'DagsBucket');
     expect(bucket.DeletionPolicy).toBe('Retain');
     expect(bucket.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(bucket.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
+      BucketKeyEnabled: true,
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^DagsKey/), 'Arn'] } },
+    });
     expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.Properties.LoggingConfiguration).toBeUndefined();
     expect(bucket.Properties.BucketName).toBeUndefined();
     expect(bucket.Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'Layer', Value: 'storage' }]));
-    template.resourceCountIs('AWS::KMS::Key', 0);
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 
-  test('exposes the bucket and no customer key', () => {
+  test('exposes the bucket and the key it created', () => {
     const { stack } = synth(s => { new DagsBucket(s, 'Dags'); });
     const dags = stack.node.findChild('Dags') as DagsBucket;
-    expect(dags.encryptionKey).toBeUndefined();
+    expect(dags.encryptionKey).toBe(dags.node.findChild('Key'));
+    expect(dags.bucket.encryptionKey).toBe(dags.encryptionKey);
     expect(stack.resolve(dags.bucket.bucketName)).toEqual({ Ref: expect.stringMatching(/^DagsBucket/) });
   });
 
-  test('without a key, grantRead gives no KMS action', () => {
+  test('with the default key, grantRead decrypts with that key only', () => {
     const template = synth(stack => {
       new DagsBucket(stack, 'Dags').grantRead(new iam.Role(stack, 'Mwaa', { assumedBy: new iam.ServicePrincipal('airflow-env.amazonaws.com') }));
     }).template;
-    const actions = policyStatements(template).flatMap(s => asList<string>(s.statement.Action));
-    expect(actions).toContain('s3:GetObject');
-    expect(actions.filter(a => a.startsWith('kms:'))).toEqual([]);
+    const statements = policyStatements(template).map(s => s.statement);
+    expect(statements.flatMap(s => asList<string>(s.Action))).toContain('s3:GetObject');
+    const keyStatements = statements.filter(s => asList<string>(s.Action).some(action => action.startsWith('kms:')));
+    expect(keyStatements).toEqual([expect.objectContaining({ Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DagsKey/), 'Arn'] } })]);
   });
 
-  test('the documented defaults, as Template assertions: SSE-S3, no logging, 30-day noncurrent expiry, retained', () => {
+  test('the documented defaults, as Template assertions: SSE-KMS, no logging, 30-day noncurrent expiry, retained', () => {
     template.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
       Properties: Match.objectLike({
-        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        BucketEncryption: { ServerSideEncryptionConfiguration: [Match.objectLike({ ServerSideEncryptionByDefault: Match.objectLike({ SSEAlgorithm: 'aws:kms' }) })] },
         LoggingConfiguration: Match.absent(),
         BucketName: Match.absent(),
         LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 30 } })] },
@@ -71,12 +77,13 @@ describe('defaults', () => {
 });
 
 describe('props', () => {
-  test('encryptionKey turns on SSE-KMS with a bucket key, and is exposed', () => {
+  test('encryptionKey replaces the bucket\'s own key, and is exposed', () => {
     const { template, stack } = synth(s => {
       const key = new kms.Key(s, 'LakeKey', { enableKeyRotation: true });
       new DagsBucket(s, 'Dags', { encryptionKey: key });
     });
     expect((stack.node.findChild('Dags') as DagsBucket).encryptionKey).toBe(stack.node.findChild('LakeKey'));
+    template.resourceCountIs('AWS::KMS::Key', 1);
     expect(bucketByPrefix(template, 'DagsBucket').Properties.BucketEncryption.ServerSideEncryptionConfiguration[0]).toEqual({
       BucketKeyEnabled: true,
       ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [expect.stringMatching(/^LakeKey/), 'Arn'] } },
@@ -91,7 +98,7 @@ describe('props', () => {
   test('noncurrentExpiration and naming', () => {
     const template = dagsTemplate({ noncurrentExpiration: Duration.days(7), naming: new Naming({ project: 'lakehouse', environment: 'sandbox' }) });
     expect(lifecycleRule(template, 'DagsBucket', 'noncurrent-versions-and-incomplete-uploads').NoncurrentVersionExpiration).toEqual({ NoncurrentDays: 7 });
-    expect(bucketByPrefix(template, 'DagsBucket').Properties.BucketName).toBe('lakehouse-sandbox-dags');
+    expect(bucketByPrefix(template, 'DagsBucket').Properties.BucketName).toBe('lakehouse-sandbox-dags-123456789012-eu-west-1');
   });
 
   test('DESTROY is honoured only with the context flag', () => {
@@ -125,8 +132,8 @@ describe('grantRead', () => {
 });
 
 describe('cdk-nag', () => {
-  test('default props are AwsSolutions clean', () => {
-    expect(formatFindings(nagFindings(stack => { new DagsBucket(stack, 'Dags'); }))).toBe('');
+  test('default props are clean in the AwsSolutions, NIST 800-53 R5 and HIPAA Security packs', () => {
+    expect(formatFindings(complianceFindings(stack => { new DagsBucket(stack, 'Dags'); }))).toBe('');
   });
 
   test('with logs, a key, a grant and DESTROY in effect it is AwsSolutions clean', () => {
@@ -139,5 +146,13 @@ describe('cdk-nag', () => {
       dags.grantRead(new iam.Role(stack, 'Mwaa', { assumedBy: new iam.ServicePrincipal('airflow-env.amazonaws.com') }));
     }, { context: { [DataRetention.REMOVE_DATA_ON_DESTROY]: true } });
     expect(findings.filter(f => !f.path.startsWith('Nag/Logs/'))).toEqual([]);
+  });
+
+  test('without an accessLogsBucket the compliance packs\' logging rule is acknowledged; with one it is met', () => {
+    const loggingFindings = (build: (stack: Stack) => void) => complianceFindings(build).filter(f => f.rule.endsWith('S3BucketLoggingEnabled'));
+    expect(loggingFindings(stack => { new DagsBucket(stack, 'Dags'); })).toEqual([]);
+    expect(loggingFindings(stack => {
+      new DagsBucket(stack, 'Dags', { accessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'team-access-logs') });
+    })).toEqual([]);
   });
 });

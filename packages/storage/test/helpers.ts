@@ -1,4 +1,7 @@
+import { NagFinding, nagFindings } from '@lakehouse-cdk/testing';
+import { App, AppProps, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 
 /** The lifecycle rule with `id` of the bucket whose logical id starts with `prefix`. */
 export function lifecycleRule(template: Template, bucketIdPrefix: string, ruleId: string): any {
@@ -33,4 +36,16 @@ export function expectEveryBucketSecure(template: Template): void {
       s.Effect === 'Deny' && s.Condition?.Bool?.['aws:SecureTransport'] === 'false');
     expect(denyInsecure).toBeDefined();
   }
+}
+
+/**
+ * Synthesizes `build` with the AwsSolutions, NIST 800-53 R5 and HIPAA
+ * Security packs and returns the unacknowledged findings.
+ */
+export function complianceFindings(build: (stack: Stack) => void, appProps: AppProps = {}): NagFinding[] {
+  return nagFindings(stack => {
+    const app = stack.node.root as App;
+    Validations.of(app).addPlugins(new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
+    build(stack);
+  }, appProps);
 }

@@ -352,6 +352,11 @@ export class DbtJob extends Construct {
           .map(statement => `the dbt job role allows ${[statement.Action].flat().join(', ')} on Resource "*"; scope it to the resources it uses`);
       },
     });
+    NagAcknowledgements.inlineDefaultPolicies(role);
+    NagAcknowledgements.acknowledge(this.project, {
+      id: 'HIPAA.Security-CodeBuildProjectSourceRepoUrl',
+      reason: 'The build source is the dbt project packaged as an S3 asset of this app, not a GitHub or Bitbucket repository: there is no repository URL that could hold credentials and no OAuth connection to use.',
+    });
   }
 }
 

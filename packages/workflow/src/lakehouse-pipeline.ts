@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, RunRecord, RunStatus, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, RunRecord, RunStatus, Validate } from '@lakehouse-cdk/core';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -112,8 +112,9 @@ export interface LakehousePipelineProps {
    * The naming convention: the state machine is `naming.name(STATE_MACHINE,
    * 'pipeline')`, its log group `/aws/vendedlogs/states/<that name>`, and the
    * alarms `<that name>-executions-failed|timed-out|aborted`.
-   * @default - CloudFormation names the state machine and the alarms; the log
-   * group is `/aws/vendedlogs/states/<unique id of this construct>`
+   * @default - the state machines get names unique to their construct paths
+   * (their role trusts Step Functions for that name only); CloudFormation
+   * names the alarms; the log group is `/aws/vendedlogs/states/<unique id of this construct>`
    */
   readonly naming?: Naming;
 
@@ -244,6 +245,7 @@ export class LakehousePipeline extends Construct {
     this.executionsAbortedAlarm = alarm('ExecutionsAbortedAlarm', 'executions-aborted', stateMachine.metricAborted(period),
       'A lakehouse pipeline execution was aborted; the stuck-run rule sets its run record to FAILED, so the date can be re-run');
 
+    NagAcknowledgements.inlineDefaultPolicies(this);
     CostAllocationTags.tagLayer(this, 'workflow');
   }
 

@@ -1,6 +1,6 @@
 import { Naming, RunRecord, RunStatus } from '@lakehouse-cdk/core';
 import { asList, expectValidationError, formatFindings, nagFindings, policyStatements, synth } from '@lakehouse-cdk/testing';
-import { CfnParameter, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { HIPAASecurityChecks, NIST80053R5Checks } from 'cdk-nag';
 import { LakehousePipeline, PipelineStep } from '../src';
 import {
   CURATED_CRAWLER, PipelineSynth, aslErrors, RAW_CRAWLER, RUNS_TABLE, definitionOf, entriesWithoutFailedState, everyPathTerminates,
@@ -338,8 +339,13 @@ describe('operations defaults', () => {
     }
   });
 
-  test('no names without a naming convention, except the log groups', () => {
-    defaults.template.allResourcesProperties('AWS::StepFunctions::StateMachine', { StateMachineName: Match.absent() });
+  test('without naming, the state machines get names unique to their construct paths, and the alarms none', () => {
+    const names = Object.values(defaults.template.findResources('AWS::StepFunctions::StateMachine')).map((m: any) => m.Properties.StateMachineName).sort();
+    expect(names).toEqual([
+      expect.stringMatching(/^Test-Pipeline-[A-Za-z0-9]{8}-StateMachine$/),
+      expect.stringMatching(/^Test-Pipeline-StuckRunCloser-[A-Za-z0-9]{8}-StateMachine$/),
+    ]);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(80);
     const alarms = Object.values(defaults.template.findResources('AWS::CloudWatch::Alarm')) as any[];
     expect(alarms).toHaveLength(3);
     for (const alarm of alarms) expect(alarm.Properties).not.toHaveProperty('AlarmName');
@@ -353,6 +359,34 @@ describe('operations defaults', () => {
     const key = Object.values(defaults.template.findResources('AWS::KMS::Key', { Properties: { Description: Match.stringLikeRegexp('execution logs') } }))[0] as any;
     const logsStatement = key.Properties.KeyPolicy.Statement.find((s: any) => s.Sid === 'AllowCloudWatchLogsForPipelineLogs');
     expect(JSON.stringify(logsStatement.Condition.ArnEquals['kms:EncryptionContext:aws:logs:arn'])).toContain(`:log-group:${logGroupName}"`);
+  });
+});
+
+describe('the roles of the state machines', () => {
+  /** Each state machine's name, and the aws:SourceArn its role is trusted for. */
+  const trustOf = (template: Template) => Object.values(template.findResources('AWS::StepFunctions::StateMachine')).map((machine: any) => {
+    const roleId = machine.Properties.RoleArn['Fn::GetAtt'][0];
+    const [statement] = (template.findResources('AWS::IAM::Role')[roleId] as any).Properties.AssumeRolePolicyDocument.Statement;
+    return { name: machine.Properties.StateMachineName, statement };
+  });
+
+  test.each([
+    ['without naming', {}],
+    ['with naming', { naming: new Naming({ project: 'lakehouse', environment: 'sandbox' }) }],
+  ])('%s, Step Functions may assume each role only for its own state machine of this account', (_, extra) => {
+    const { template } = synthPipeline(stack => ({ ...requiredProps(stack), ...extra }));
+    const trusts = trustOf(template);
+    expect(trusts).toHaveLength(2);
+    for (const { name, statement } of trusts) {
+      expect(statement).toEqual({
+        Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' },
+        Condition: {
+          StringEquals: { 'aws:SourceAccount': '123456789012' },
+          ArnLike: { 'aws:SourceArn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:states:eu-west-1:123456789012:stateMachine:${name}`]] } },
+        },
+      });
+    }
+    if ('naming' in extra) expect(trusts.map(t => t.name).sort()).toEqual(['lakehouse-sandbox-pipeline', 'lakehouse-sandbox-pipeline-stuck-runs']);
   });
 });
 
@@ -586,7 +620,7 @@ describe('cdk-nag', () => {
     expect(() => synth(stack => {
       const pipeline = new LakehousePipeline(stack, 'Pipeline', requiredProps(stack));
       iam.Grant.addToPrincipal({ grantee: pipeline.stateMachine, actions: ['s3:ListAllMyBuckets'], resourceArns: ['*'] });
-    })).toThrow(/Pipeline\/StateMachine\/Role\/DefaultPolicy\] the role of Test\/Pipeline\/StateMachine allows s3:ListAllMyBuckets on Resource "\*"/);
+    })).toThrow(/Pipeline\/StateMachineRole\/DefaultPolicy\] the role of Test\/Pipeline\/StateMachine allows s3:ListAllMyBuckets on Resource "\*"/);
   });
 
   test('a "*" added to the stuck-run closer\'s role fails synthesis too', () => {
@@ -594,6 +628,29 @@ describe('cdk-nag', () => {
       const pipeline = new LakehousePipeline(stack, 'Pipeline', requiredProps(stack));
       iam.Grant.addToPrincipal({ grantee: pipeline.stuckRunCloser, actions: ['dynamodb:Scan'], resourceArns: ['*'] });
     })).toThrow(/StuckRunCloser\/StateMachine allows dynamodb:Scan on Resource "\*"/);
+  });
+
+  test('the AwsSolutions, NIST 800-53 R5 and HIPAA Security packs are clean with the dbt job and an encrypted alarm topic', () => {
+    const findings = nagFindings(stack => {
+      const app = stack.node.root as App;
+      Validations.of(app).addPlugins(new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
+      new LakehousePipeline(stack, 'Pipeline', {
+        ...requiredProps(stack),
+        naming: new Naming({ project: 'lakehouse', environment: 'sandbox' }),
+        alarmTopic: new sns.Topic(stack, 'Alerts', { enforceSSL: true, masterKey: new kms.Key(stack, 'TopicKey', { enableKeyRotation: true }) }),
+      });
+    });
+    expect(formatFindings(findings)).toBe('');
+  });
+
+  test('without the acknowledgements the compliance packs report the default policies and the dbt project source (the test can fail)', () => {
+    const findings = nagFindings(stack => {
+      const app = stack.node.root as App;
+      Validations.of(app).addPlugins(new NIST80053R5Checks(app), new HIPAASecurityChecks(app));
+      const role = new iam.Role(stack, 'Plain', { assumedBy: new iam.ServicePrincipal('states.amazonaws.com') });
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: ['arn:aws:dynamodb:eu-west-1:123456789012:table/runs'] }));
+    });
+    expect(findings.map(f => f.rule)).toEqual(expect.arrayContaining(['NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security-IAMNoInlinePolicy']));
   });
 
   test('the state machines themselves carry no acknowledgement for SF1 or SF2', () => {

@@ -253,7 +253,7 @@ describe('a custom IPipelineStep', () => {
 
   test('a foreign Resource "*" statement fails synthesis, naming its actions, instead of hiding under the log-delivery acknowledgement', () => {
     expect(() => synthPipeline(withSteps(() => [new StartGlueJobStep('ExportMarts', {}, '*')])))
-      .toThrow(/Pipeline\/StateMachine\/Role\/DefaultPolicy\] the role of Test\/Pipeline\/StateMachine allows glue:StartJobRun on Resource "\*"/);
+      .toThrow(/Pipeline\/StateMachineRole\/DefaultPolicy\] the role of Test\/Pipeline\/StateMachine allows glue:StartJobRun on Resource "\*"/);
   });
 });
 

@@ -1,5 +1,6 @@
-import { LogEncryption, NagAcknowledgements, WildcardResource } from '@lakehouse-cdk/core';
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { LogEncryption, NagAcknowledgements, ServiceTrust, WildcardResource } from '@lakehouse-cdk/core';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -7,6 +8,9 @@ import { Construct } from 'constructs';
 
 /** The vended-logs prefix keeps log delivery out of the 5,120-character CloudWatch Logs resource policy. */
 export const LOG_GROUP_PREFIX = '/aws/vendedlogs/states/';
+
+/** Step Functions' longest state machine name. */
+const MAX_STATE_MACHINE_NAME = 80;
 
 /** The actions of the log-delivery and X-Ray statements that Step Functions needs on `*`. */
 const LOGS_AND_XRAY_ACTIONS = new Set([
@@ -16,6 +20,7 @@ const LOGS_AND_XRAY_ACTIONS = new Set([
 ]);
 
 export interface LoggedStateMachineProps {
+  /** The state machine's name; without one, a name unique to its construct path. */
   readonly stateMachineName?: string;
   /** The log group's construct id, beside the state machine. */
   readonly logGroupId: string;
@@ -40,9 +45,23 @@ export interface LoggedStateMachineProps {
  * Step Functions log delivery and X-Ray: a validation refuses to synthesize
  * any other `*` statement, because the one acknowledgement of that cdk-nag
  * finding would hide it.
+ *
+ * Step Functions may assume the role only for this state machine
+ * (`aws:SourceArn`) of this account (`aws:SourceAccount`). The state
+ * machine's ARN is built from its name, so the role needs no reference to
+ * the state machine (which refers to the role); a state machine without a
+ * given name therefore gets one unique to its construct path instead of a
+ * name CloudFormation makes up after the role exists.
  */
 export function loggedStateMachine(scope: Construct, id: string, props: LoggedStateMachineProps): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
   LogEncryption.allowLogGroup(props.logKey, props.logGroupName, props.logKeySid);
+  const stateMachineName = props.stateMachineName
+    ?? `${Names.uniqueResourceName(scope, { maxLength: MAX_STATE_MACHINE_NAME - id.length - 1, separator: '-' })}-${id}`;
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: ServiceTrust.principal(scope, 'states.amazonaws.com', {
+      sourceArn: Stack.of(scope).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+    }),
+  });
   const logGroup = new logs.LogGroup(scope, props.logGroupId, {
     logGroupName: props.logGroupName,
     retention: props.logRetention,
@@ -50,7 +69,8 @@ export function loggedStateMachine(scope: Construct, id: string, props: LoggedSt
     removalPolicy: props.removalPolicy,
   });
   const stateMachine = new sfn.StateMachine(scope, id, {
-    stateMachineName: props.stateMachineName,
+    stateMachineName,
+    role,
     stateMachineType: props.type,
     queryLanguage: sfn.QueryLanguage.JSON_PATH,
     comment: props.comment,
