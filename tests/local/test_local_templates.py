@@ -255,8 +255,9 @@ def test_the_resources_created_in_moto_match_the_templates(assembly: Assembly, p
         buckets = {bucket["Name"] for bucket in s3.list_buckets()["Buckets"]}
         assert buckets == set(plan.named("AWS::S3::Bucket"))
         for name in buckets:
-            _, template = template_resource(assembly, "AWS::S3::Bucket", name)
-            assert template["Properties"]["BucketName"] == name
+            rid, template = template_resource(assembly, "AWS::S3::Bucket", name)
+            # Bucket names hold the account and region: resolved as a deployment in the local account would.
+            assert Resolver(assembly, rid.stack).resolve(template["Properties"]["BucketName"]) == name
 
         [table_name] = plan.named("AWS::DynamoDB::Table")
         rid, template = template_resource(assembly, "AWS::DynamoDB::Table", table_name)
