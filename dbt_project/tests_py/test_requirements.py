@@ -6,6 +6,7 @@ sys.path.insert(0, str(_Path(__file__).resolve().parent))
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 from importlib.metadata import requires, version
@@ -38,15 +39,19 @@ def test_project_requirements_include_the_job_requirements():
 
 
 def _fake_python(folder: Path) -> Path:
-    """Answers --version and refuses everything else, so venv.sh can decide
-    whether to rebuild but never builds anything."""
+    """Answers --version and the supported-version check (scripts/check-python.sh)
+    and refuses everything else, so venv.sh can decide whether to rebuild but
+    never builds anything."""
     path = folder / "fake-python"
-    path.write_text(f'#!/bin/sh\n[ "$1" = --version ] && echo "{FAKE_PYTHON_VERSION}" && exit 0\nexit 3\n')
+    path.write_text(f'#!/bin/sh\n[ "$1" = --version ] && echo "{FAKE_PYTHON_VERSION}" && exit 0\n'
+                    '[ "$1" = -c ] && echo 3.11 && exit 0\nexit 3\n')
     path.chmod(0o755)
     return path
 
 
 def _run_venv_sh(root: Path, python: Path) -> subprocess.CompletedProcess:
+    # venv.sh checks the interpreter first, with the script beside it.
+    shutil.copy(REPO_DIR / "scripts" / "check-python.sh", root / "scripts" / "check-python.sh")
     return subprocess.run(["bash", str(root / "scripts" / "venv.sh")], env={"PATH": "/usr/bin:/bin",
                           "PYTHON": str(python)}, capture_output=True, text=True, timeout=60)
 
@@ -84,7 +89,7 @@ def test_venv_stamp_covers_nested_includes_relative_to_the_including_file(nested
     # (which the fake interpreter refuses).
     (nested_root / "sub" / "requirements-job.txt").write_text("job==3.1\n")
     stale = _run_venv_sh(nested_root, python)
-    assert stale.stdout.startswith(f"venv: creating .venv from {' '.join(files)}")
+    assert re.match(rf"venv: creating \.venv with .* from {re.escape(' '.join(files))};", stale.stdout), stale.stdout
     assert stale.returncode != 0
 
 
@@ -100,6 +105,6 @@ def test_venv_stamp_of_this_repository_includes_the_job_requirements(tmp_path):
                 (root / rel).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy(REPO_DIR / rel, root / rel)
     proc = _run_venv_sh(root, _fake_python(tmp_path))
-    listed = proc.stdout.split("venv: creating .venv from ", 1)[1].splitlines()[0].split()
+    listed = re.search(r"venv: creating \.venv with .* from (.*?);", proc.stdout).group(1).split()
     assert listed[0] == "requirements-dev.txt"
     assert {"dbt_project/requirements.txt", "dbt_project/requirements-athena.txt"} <= set(listed)
