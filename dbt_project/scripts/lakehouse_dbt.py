@@ -409,8 +409,7 @@ def summarize_run_results(run_results: Mapping | None) -> dict:
     """counts, failed_nodes, warnings, rejected_rows and the parts of the
     message, from dbt's target/run_results.json."""
     counts = {"models": 0, "tests": 0, "success": 0, "error": 0, "fail": 0, "warn": 0, "skip": 0}
-    failed_nodes: list[str] = []
-    failed_parts: list[str] = []
+    failed: list[tuple[tuple[bool, str], str, str]] = []
     warnings: list[str] = []
     rejected_rows: int | None = None
     for result in (run_results or {}).get("results", []):
@@ -428,16 +427,18 @@ def summarize_run_results(run_results: Mapping | None) -> dict:
         if kind == "test" and name.startswith(REJECTED_ROWS_TEST) and status in ("pass", "warn", "fail"):
             rejected_rows = (rejected_rows or 0) + int(failures or 0)
         if bucket in ("error", "fail"):
-            failed_nodes.append(f"{unique_id} ({status}): {line}")
             label = kind.replace("_", " ")
             detail = f"fail {failures}" if status == "fail" and failures is not None else f"{status}: {line}"
-            failed_parts.append(f"{label} {name} ({detail})")
+            failed.append(((kind != "model", unique_id), f"{unique_id} ({status}): {line}", f"{label} {name} ({detail})"))
         elif bucket == "warn":
             if name.startswith(REJECTED_ROWS_TEST):
                 warnings.append(f"test {name}: {int(failures or 0)} rejected rows")
             else:
                 warnings.append(f"{kind} {name}: {line}")
-    return {"counts": counts, "failed_nodes": failed_nodes, "failed_parts": failed_parts,
+    # dbt's threads finish in any order: models first, then tests, each by id,
+    # so that the same failures give the same summary and cause.
+    failed.sort()
+    return {"counts": counts, "failed_nodes": [node for _, node, _ in failed], "failed_parts": [part for _, _, part in failed],
             "warnings": warnings, "rejected_rows": rejected_rows}
 
 

@@ -211,6 +211,12 @@ def test_run_results_become_counts_failed_nodes_warnings_and_rejected_rows():
     assert got["rejected_rows"] == 12
 
 
+def test_failed_nodes_come_models_first_whatever_order_dbt_finished_them():
+    reversed_results = {"results": list(reversed(RUN_RESULTS["results"]))}
+    assert job.summarize_run_results(reversed_results)["failed_nodes"] == job.summarize_run_results(RUN_RESULTS)["failed_nodes"]
+    assert job.summarize_run_results(reversed_results)["failed_nodes"][0].startswith("model.lakehouse.fct_events (error)")
+
+
 def test_rejected_rows_is_null_when_the_test_did_not_run():
     got = job.summarize_run_results({"results": [_result("model.lakehouse.fct_events", "success")]})
     assert got["rejected_rows"] is None
