@@ -85,7 +85,7 @@ class ExecutionFollower:
             if arn not in self._printed:
                 self._printed[arn] = 0
                 self.say(f"  execution {execution['name']} started")
-            events = self._history(arn)
+            events = execution_history(self.sfn, arn)
             lines = state_lines(events, execution["startDate"])
             for line in lines[self._printed[arn]:]:
                 self.say(line)
@@ -93,12 +93,14 @@ class ExecutionFollower:
             if any(e["type"] in ENDED for e in events):
                 self._done.add(arn)
 
-    def _history(self, arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**kwargs)
-            events.extend(page["events"])
-            if "nextToken" not in page:
-                return events
-            kwargs["nextToken"] = page["nextToken"]
+
+def execution_history(sfn: Any, execution_arn: str) -> list[dict[str, Any]]:
+    """Every event of an execution, oldest first, across the history's pages."""
+    events: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+    while True:
+        page = sfn.get_execution_history(**kwargs)
+        events.extend(page["events"])
+        if "nextToken" not in page:
+            return events
+        kwargs["nextToken"] = page["nextToken"]

@@ -47,6 +47,7 @@ from moto.moto_api import state_manager
 import pipeline_definition as pd
 from lakehouse_moto import create_runs_table
 from local import substitutions
+from local.progress import execution_history
 
 TABLE = "lakehouse-test-pipeline-runs"
 RAW_CRAWLER = "lakehouse-test-raw"
@@ -170,14 +171,7 @@ class Lakehouse:
         return self.wait(self.start(payload))
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
-        while True:
-            page = self.sfn.get_execution_history(**kwargs)
-            events.extend(page["events"])
-            if "nextToken" not in page:
-                return events
-            kwargs["nextToken"] = page["nextToken"]
+        return execution_history(self.sfn, execution_arn)
 
     def entered_states(self, execution_arn: str) -> list[str]:
         return [
