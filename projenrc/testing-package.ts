@@ -17,9 +17,10 @@ export class TestingPackage extends typescript.TypeScriptProject {
       jest: false,
       package: false,
       // projen pins each devDependency to its peer's floor: the workspace's copy.
-      peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`],
+      peerDeps: [`aws-cdk-lib@^${VERSIONS.awsCdkLib}`, `constructs@^${VERSIONS.constructs}`, `cdk-nag@^${VERSIONS.cdkNag}`, `fast-check@${VERSIONS.fastCheck}`],
       devDeps: ['@types/jest'],
-      tsconfig: { compilerOptions: { types: ['jest', 'node'] } },
+      // fast-check's declarations name pure-rand subpaths that node module resolution can't follow.
+      tsconfig: { compilerOptions: { types: ['jest', 'node'], skipLibCheck: true } },
     });
     this.package.addField('private', true);
     this.package.addVersion('0.0.0');

@@ -1,5 +1,6 @@
 import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { Validate } from './validation';
 
 /**
  * The guard that keeps lakehouse data when a stack is deleted.
@@ -24,11 +25,14 @@ export class DataRetention {
    * The removal policy to use for the data that `scope` holds.
    *
    * @param scope the construct that holds the data; the warning is attached to it
-   * @param requested what the caller asked for
+   * @param requested what the caller asked for: RETAIN, RETAIN_ON_UPDATE_OR_DELETE
+   * or DESTROY. SNAPSHOT is refused with a validation error naming `removalPolicy`,
+   * because CloudFormation can't snapshot buckets, keys, tables, workgroups or log groups.
    * @default RemovalPolicy.RETAIN when nothing was requested
    */
   public static removalPolicy(scope: IConstruct, requested?: RemovalPolicy): RemovalPolicy {
     const policy = requested ?? RemovalPolicy.RETAIN;
+    Validate.dataRemovalPolicy('removalPolicy', policy, scope);
     if (policy !== RemovalPolicy.DESTROY || DataRetention.destroyAllowed(scope)) {
       return policy;
     }

@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import { Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { ValidationError } from './private/validation-error';
-import { Validate } from './validation';
+import { PropType, Validate } from './validation';
 
 /** The kinds of AWS resource that Lakehouse CDK names, each with its own rules. */
 export enum ResourceKind {
@@ -113,6 +113,7 @@ export class Naming {
   private readonly issued = new Map<string, string>();
 
   constructor(props: NamingProps) {
+    Validate.propTypes(props, { project: PropType.STRING, environment: PropType.STRING }, ['project', 'environment']);
     Naming.checkPart('project', props.project);
     Naming.checkPart('environment', props.environment);
     this.project = props.project;
@@ -129,6 +130,7 @@ export class Naming {
    * @param component what the resource is: lowercase letters, digits and single hyphens
    */
   public name(kind: ResourceKind, component: string): string {
+    Validate.oneOf('kind', kind, Object.values(ResourceKind));
     Naming.checkPart('component', component);
     const rules = RULES[kind];
     const words = [this.project, this.environment, component];
@@ -162,6 +164,7 @@ export class Naming {
    * @param component what the bucket is: lowercase letters, digits and single hyphens
    */
   public bucketName(scope: IConstruct, component: string): string {
+    Validate.propTypes({ scope }, { scope: PropType.CONSTRUCT }, ['scope']);
     Naming.checkPart('component', component);
     const kind = ResourceKind.S3_BUCKET;
     const rules = RULES[kind];
@@ -208,8 +211,8 @@ export class Naming {
   }
 
   private static checkPart(prop: string, value: string): void {
-    if (Token.isUnresolved(value)) {
-      throw new ValidationError(prop, value, 'must be a plain string known at synth time, not a token');
+    if (typeof value === 'string' && Token.isUnresolved(value)) {
+      throw new ValidationError(prop, 'a token', 'must be a plain string known at synth time, not a token');
     }
     if (value === undefined || value === null || value.length === 0) {
       throw new ValidationError(prop, JSON.stringify(value ?? ''), 'must not be empty');

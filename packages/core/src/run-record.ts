@@ -1,3 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { PropType, Validate } from './validation';
+
 /** The status of a pipeline run, as stored in the run record's `status` attribute. */
 export enum RunStatus {
   /** The run has started and not finished. A second start for the same pipeline and date is refused. */
@@ -75,6 +79,37 @@ export class RunRecord {
    * DynamoDB reserves `status` and other words, so every condition and update
    * names its attributes through placeholders.
    */
+  /**
+   * Throws unless `table` is a construct whose key schema, when this app
+   * defines it, is the run record's: partition key `pipeline_name` and sort
+   * key `execution_date`, both String. A table this app defines (a
+   * `dynamodb.Table` or `TableV2`) is checked on its CloudFormation
+   * resource; an imported table's keys are not known at synth time and
+   * pass, as does a key schema that holds tokens.
+   *
+   * @param prop the prop that holds the table, for example `runsTable`
+   * @param table the table as given
+   * @param scope the construct that checks it
+   */
+  public static validateTable(prop: string, table: any, scope?: IConstruct): void {
+    Validate.propTypes({ [prop]: table }, { [prop]: PropType.CONSTRUCT }, [prop], scope);
+    const resource: any = (table as IConstruct).node.defaultChild;
+    if (!resource || typeof resource !== 'object' || !('keySchema' in resource)) return;
+    const stack = Stack.of(table as IConstruct);
+    const keySchema: any = stack.resolve(resource.keySchema);
+    const definitions: any = stack.resolve(resource.attributeDefinitions);
+    if (!Array.isArray(keySchema) || !Array.isArray(definitions)) return;
+    // A key given as a parameter resolves to an object: not known here.
+    if (keySchema.some((key: any) => typeof key?.attributeName !== 'string')) return;
+    const typeOf = (name: string) => definitions.find((d: any) => d?.attributeName === name)?.attributeType;
+    const keys = keySchema.map((key: any) => `${key.attributeName} ${key.keyType} ${typeOf(key.attributeName)}`);
+    const expected = [`${RunRecord.PIPELINE_NAME} HASH S`, `${RunRecord.EXECUTION_DATE} RANGE S`];
+    if (keys.length !== expected.length || keys.some((key: string, i: number) => key !== expected[i])) {
+      Validate.fail(prop, `a table keyed ${keys.join(', ')}`,
+        `must have the run record's keys: partition key ${RunRecord.PIPELINE_NAME} and sort key ${RunRecord.EXECUTION_DATE}, both String`, scope);
+    }
+  }
+
   public static conditionNames(attributes: string[]): { [placeholder: string]: string } {
     const names: { [placeholder: string]: string } = {};
     for (const attribute of attributes) names[`#${attribute}`] = attribute;

@@ -33,9 +33,15 @@ describe('DataRetention', () => {
     expect(DataRetention.removalPolicy(stack, RemovalPolicy.DESTROY)).toBe(RemovalPolicy.RETAIN);
   });
 
+  test('refuses SNAPSHOT, which CloudFormation refuses on buckets, keys, tables, workgroups and log groups', () => {
+    const stack = stackWith();
+    expect(() => DataRetention.removalPolicy(stack, RemovalPolicy.SNAPSHOT))
+      .toThrow(/removalPolicy must be one of retain, retain-on-update-or-delete, destroy \(CloudFormation can't snapshot .*\); got "snapshot"/);
+    expect(() => DataRetention.removalPolicy(stack, 'delete' as RemovalPolicy)).toThrow(/removalPolicy must be one of/);
+  });
+
   test('passes through the other policies without a warning', () => {
     const stack = stackWith();
-    expect(DataRetention.removalPolicy(stack, RemovalPolicy.SNAPSHOT)).toBe(RemovalPolicy.SNAPSHOT);
     expect(DataRetention.removalPolicy(stack, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)).toBe(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });

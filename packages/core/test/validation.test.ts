@@ -143,15 +143,17 @@ describe('Validate', () => {
       }
       expect(Validate.isValidationError(caught)).toBe(true);
       expect((caught as Error).message).toBe(`Lake: resultsPrefix must be a relative S3 key prefix: segments of letters, digits and !_.'()=- each followed by "/", `
-        + `no leading "/", no wildcard such as "*", no "." or ".." segment, 2 to 512 characters; got ${JSON.stringify(prefix)}`);
+        + `no leading "/", no wildcard such as "*", no "." or ".." segment, parentheses closed within their segment, 2 to 512 characters; got ${JSON.stringify(prefix)}`);
     });
 
     test('an unresolved token is skipped', () => {
       expect(() => Validate.keyPrefix('resultsPrefix', Token.asString({ Ref: 'Prefix' }))).not.toThrow();
     });
 
-    const segmentCharacter = fc.constantFrom(...'abcXYZ019!_.\'()=-'.split(''));
-    const segment = fc.string({ unit: segmentCharacter, minLength: 1, maxLength: 12 })
+    const segmentCharacter = fc.constantFrom(...'abcXYZ019!_.\'=-'.split(''));
+    // Parentheses come in closed pairs within a segment, as the rule requires.
+    const segment = fc.tuple(fc.string({ unit: segmentCharacter, minLength: 1, maxLength: 12 }), fc.boolean(), fc.string({ unit: segmentCharacter, maxLength: 4 }))
+      .map(([text, grouped, tail]) => grouped ? `(${text})${tail}` : text)
       .filter(text => text !== '.' && text !== '..');
     const validPrefix = fc.array(segment, { minLength: 1, maxLength: 6 }).map(segments => segments.map(text => `${text}/`).join(''));
 
@@ -166,6 +168,9 @@ describe('Validate', () => {
         fc.constant((prefix: string) => `${prefix}/`),
         fc.constant((prefix: string) => `${prefix}a b/`),
         fc.constant((prefix: string) => prefix + 'y'.repeat(512) + '/'),
+        fc.constant((prefix: string) => `${prefix}a(/`),
+        fc.constant((prefix: string) => `${prefix})/`),
+        fc.constant((prefix: string) => `(${prefix}`),
       );
       fc.assert(fc.property(validPrefix, mutation, (prefix, mutate) => {
         expect(() => Validate.keyPrefix('prefix', prefix)).not.toThrow();

@@ -30,6 +30,26 @@ export class ValidationError extends Error {
     this.prop = prop;
     this.rule = rule;
     Object.setPrototypeOf(this, ValidationError.prototype);
+    rememberMessage(this.message);
   }
+}
+
+/**
+ * The messages of the validation errors thrown in this process, newest
+ * last. In jsii languages other than JavaScript the caught exception is the
+ * language's own and carries only the message, so that is what a caller
+ * can hand back to be recognised.
+ */
+const THROWN_MESSAGES: string[] = [];
+const MAX_REMEMBERED = 200;
+
+function rememberMessage(message: string): void {
+  THROWN_MESSAGES.push(message);
+  if (THROWN_MESSAGES.length > MAX_REMEMBERED) THROWN_MESSAGES.shift();
+}
+
+/** Whether `text` is, or holds, the message of a validation error thrown in this process. */
+export function isValidationErrorMessage(text: string): boolean {
+  return text.length > 0 && THROWN_MESSAGES.some(message => text.includes(message));
 }
 
