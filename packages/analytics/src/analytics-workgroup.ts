@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, PropType, ResourceKind, Validate } from '@lakehouse-cdk/core';
 import { Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as athena from 'aws-cdk-lib/aws-athena';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -126,6 +126,21 @@ export class AnalyticsWorkgroup extends Construct {
   constructor(scope: Construct, id: string, props: AnalyticsWorkgroupProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    Validate.propTypes(props, {
+      resultsBucket: PropType.CONSTRUCT,
+      resultsPrefix: PropType.STRING,
+      encryptionKey: PropType.CONSTRUCT,
+      databaseName: PropType.STRING,
+      dataBucket: PropType.CONSTRUCT,
+      queryableLayers: PropType.LIST,
+      naming: PropType.NAMING,
+      workGroupName: PropType.STRING,
+      description: PropType.STRING,
+      bytesScannedCutoffPerQuery: PropType.NUMBER,
+      icebergTableName: PropType.STRING,
+      namedQueries: PropType.BOOLEAN,
+      removalPolicy: PropType.REMOVAL_POLICY,
+    }, ['resultsBucket', 'databaseName'], this);
 
     this.resultsBucket = props.resultsBucket;
     this.dataBucket = props.dataBucket ?? props.resultsBucket;

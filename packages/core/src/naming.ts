@@ -201,7 +201,7 @@ export class Naming {
     // Keep at least one character of the component, so the name still says what the resource is.
     const room = limit - prefix.length - rules.separator.length - HASH_LENGTH;
     if (room < 1) {
-      throw new ValidationError('project and environment', JSON.stringify(`${this.project}-${this.environment}`),
+      throw new ValidationError('naming project and environment', JSON.stringify(`${this.project}-${this.environment}`),
         `leave no room for component ${JSON.stringify(component)} in a ${limit}-character ${kind} name`);
     }
     let kept = full.slice(0, prefix.length + room);

@@ -79,7 +79,7 @@ describe('Naming', () => {
 
     test('a project and environment that leave no room for the component', () => {
       const n = new Naming({ project: 'p'.repeat(30), environment: 'e'.repeat(30) });
-      expect(() => n.name(ResourceKind.S3_BUCKET, 'data')).toThrow(/project and environment leave no room for component "data" in a 63-character S3_BUCKET name/);
+      expect(() => n.name(ResourceKind.S3_BUCKET, 'data')).toThrow(/naming project and environment leave no room for component "data" in a 63-character S3_BUCKET name/);
     });
 
     test('errors are the shared validation error', () => {

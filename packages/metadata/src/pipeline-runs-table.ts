@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, Naming, ResourceKind, RunRecord, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, Naming, PropType, ResourceKind, RunRecord, Validate } from '@lakehouse-cdk/core';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -65,6 +65,13 @@ export class PipelineRunsTable extends Construct {
 
   constructor(scope: Construct, id: string, props: PipelineRunsTableProps = {}) {
     super(scope, id);
+    Validate.propTypes(props, {
+      encryptionKey: PropType.CONSTRUCT,
+      deletionProtection: PropType.BOOLEAN,
+      timeToLiveAttribute: PropType.STRING,
+      removalPolicy: PropType.REMOVAL_POLICY,
+      naming: PropType.NAMING,
+    }, [], this);
     const keyAttributes = [RunRecord.PIPELINE_NAME, RunRecord.EXECUTION_DATE, RunRecord.STATUS, RunRecord.START_TIME];
     if (props.timeToLiveAttribute !== undefined) {
       Validate.matches('timeToLiveAttribute', props.timeToLiveAttribute, ATTRIBUTE_NAME_PATTERN,

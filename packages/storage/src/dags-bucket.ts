@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, PropType, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -67,6 +67,13 @@ export class DagsBucket extends Construct {
     super(scope, id);
     // Log delivery by bucket policy works with ACLs disabled on the target bucket.
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    Validate.propTypes(props, {
+      encryptionKey: PropType.CONSTRUCT,
+      accessLogsBucket: PropType.CONSTRUCT,
+      noncurrentExpiration: PropType.DURATION,
+      removalPolicy: PropType.REMOVAL_POLICY,
+      naming: PropType.NAMING,
+    }, [], this);
 
     const noncurrentExpiration = props.noncurrentExpiration ?? Duration.days(30);
     Validate.wholeDays('noncurrentExpiration', noncurrentExpiration, 1, MAX_LIFECYCLE_DAYS, this);

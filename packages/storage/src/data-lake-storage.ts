@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, PropType, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -121,6 +121,23 @@ const DEFAULTS = {
   noncurrentExpiration: 365,
 };
 
+/** What each prop must hold, for JavaScript callers that no compiler checks. */
+const PROP_TYPES: { [prop: string]: PropType } = {
+  encryptionKey: PropType.CONSTRUCT,
+  accessLogsBucket: PropType.CONSTRUCT,
+  accessLogsRetention: PropType.DURATION,
+  queryResultsPrefix: PropType.STRING,
+  queryResultsRetention: PropType.DURATION,
+  rawInfrequentAccessAfter: PropType.DURATION,
+  rawGlacierInstantRetrievalAfter: PropType.DURATION,
+  processedInfrequentAccessAfter: PropType.DURATION,
+  curatedInfrequentAccessAfter: PropType.DURATION,
+  noncurrentTransitionAfter: PropType.DURATION,
+  noncurrentExpiration: PropType.DURATION,
+  removalPolicy: PropType.REMOVAL_POLICY,
+  naming: PropType.NAMING,
+};
+
 /** S3 refuses a transition to Standard-IA before an object is 30 days old. */
 const STANDARD_IA_MINIMUM_DAYS = 30;
 
@@ -150,6 +167,7 @@ export class DataLakeStorage extends Construct {
     // With the bucket-policy method, log delivery works on a bucket with ACLs
     // disabled (BucketOwnerEnforced); the legacy ACL method needs them on.
     this.node.setContext(cxapi.S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
+    Validate.propTypes(props, PROP_TYPES, [], this);
 
     const queryResultsPrefix = props.queryResultsPrefix ?? 'athena-results/';
     validateQueryResultsPrefix(this, queryResultsPrefix);

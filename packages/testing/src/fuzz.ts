@@ -80,7 +80,7 @@ export function tokenStrings(): fc.Arbitrary<FuzzValue> {
 /** Empty, whitespace, unicode, control and long strings, and any string. */
 export function oddStrings(): fc.Arbitrary<FuzzValue> {
   return fc.oneof(
-    fc.constantFrom('', ' ', '\t', '\n', ' a ', 'ünïcødé', '数据湖', '🦆', 'a/b', '../', '*', 'a'.repeat(300), 'x'.repeat(5000), 'Robert\'); DROP TABLE', '${Token[X.1]}')
+    fc.constantFrom('', ' ', '\t', '\n', ' a ', 'ünïcødé', '数据湖', '🦆', 'a/b', '../', '*', 'a'.repeat(300), 'x'.repeat(5000), 'Robert\'); DROP TABLE')
       .map(s => constant(JSON.stringify(s.length > 40 ? `${s.slice(0, 10)}…(${s.length})` : s), s)),
     fc.string({ maxLength: 40 }).map(s => constant(JSON.stringify(s), s)),
   );
