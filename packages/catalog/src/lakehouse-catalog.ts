@@ -1,10 +1,11 @@
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, ServiceTrust, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, LogEncryption, NagAcknowledgements, Naming, PropType, ResourceKind, ServiceTrust, Validate } from '@lakehouse-cdk/core';
 import { Annotations, ArnFormat, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { checkItemTypes } from './private/prop-types';
 import { CheckedRawTable, checkRawTables, rawTableInput } from './private/raw-tables';
 import { RawTableDefinition } from './raw-table';
 
@@ -275,6 +276,23 @@ export class LakehouseCatalog extends Construct {
   constructor(scope: Construct, id: string, props: LakehouseCatalogProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    Validate.propTypes(props, {
+      bucket: PropType.CONSTRUCT,
+      encryptionKey: PropType.CONSTRUCT,
+      naming: PropType.NAMING,
+      databaseName: PropType.STRING,
+      databaseDescription: PropType.STRING,
+      locationUri: PropType.STRING,
+      layers: PropType.LIST,
+      crawlerOptions: PropType.LIST,
+      schemaUpdateBehavior: PropType.STRING,
+      schemaDeleteBehavior: PropType.STRING,
+      recrawlBehavior: PropType.STRING,
+      tableLevel: PropType.NUMBER,
+      rawTables: PropType.LIST,
+      icebergTraversalDepth: PropType.NUMBER,
+      removalPolicy: PropType.REMOVAL_POLICY,
+    }, ['bucket'], this);
 
     this.crawledLayers = this.checkLayers(props.layers ?? DataLayers.ALL);
     const rawTables = checkRawTables(this, props.rawTables ?? []);
@@ -603,6 +621,9 @@ export class LakehouseCatalog extends Construct {
 
   private checkCrawlerOptions(options: LayerCrawlerOptions[], hasRawTables: boolean): Map<DataLayer, LayerCrawlerOptions> {
     const byLayer = new Map<DataLayer, LayerCrawlerOptions>();
+    options.forEach((option, index) => checkItemTypes(this, `crawlerOptions[${index}]`, option, {
+      layer: PropType.STRING, prefix: PropType.STRING, schedule: PropType.STRING, tablePrefix: PropType.STRING,
+    }, ['layer']));
     for (const option of options) {
       Validate.oneOf('crawlerOptions.layer', option.layer, DataLayers.ALL, this);
       if (!this.crawledLayers.includes(option.layer)) {
@@ -630,6 +651,7 @@ export class LakehouseCatalog extends Construct {
     Validate.matches(prop, requested, PREFIX_PATTERN, "must be an S3 key prefix of letters, digits and !_.'()=/- (no wildcards)", this);
     // Without the closing slash, the target, the GetObject grant and the s3:prefix condition would reach sibling folders.
     Validate.matches(prop, requested, '.*/', 'must end with / (raw/events would also read raw/events_old/)', this);
+    Validate.balancedParentheses(prop, requested, this);
     const prefix = requested.replace(/^\/+/, '');
     if (!DataLayers.contains(layer, prefix) || prefix.split('/').includes('..')) {
       Validate.fail(prop, JSON.stringify(requested), `crawler prefix escapes its layer: it must lie within ${DataLayers.prefix(layer)} with no . or .. segments`, this);

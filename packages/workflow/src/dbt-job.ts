@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  CostAllocationTags, DataLayer, DataLayers, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, RunRecord, Validate,
+  CostAllocationTags, DataLayer, DataLayers, DataRetention, LogEncryption, NagAcknowledgements, Naming, PropType, ResourceKind, RunRecord, Validate,
 } from '@lakehouse-cdk/core';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -147,6 +147,28 @@ export class DbtJob extends Construct {
 
   constructor(scope: Construct, id: string, props: DbtJobProps) {
     super(scope, id);
+    Validate.propTypes(props, {
+      projectDirectory: PropType.STRING,
+      entrypoint: PropType.STRING,
+      requirementsFile: PropType.STRING,
+      dataLakeBucket: PropType.CONSTRUCT,
+      dataLakeKey: PropType.CONSTRUCT,
+      rawPrefix: PropType.STRING,
+      curatedPrefix: PropType.STRING,
+      queryResultsPrefix: PropType.STRING,
+      athenaWorkGroupName: PropType.STRING,
+      maintenanceWorkGroupName: PropType.STRING,
+      databaseName: PropType.STRING,
+      rawDatabaseName: PropType.STRING,
+      runsTable: PropType.CONSTRUCT,
+      timeout: PropType.DURATION,
+      computeType: PropType.STRING,
+      logRetention: PropType.NUMBER,
+      logEncryptionKey: PropType.CONSTRUCT,
+      naming: PropType.NAMING,
+      removalPolicy: PropType.REMOVAL_POLICY,
+    }, ['projectDirectory', 'dataLakeBucket', 'athenaWorkGroupName', 'databaseName', 'runsTable'], this);
+    RunRecord.validateTable('runsTable', props.runsTable, this);
     const entrypoint = props.entrypoint ?? DEFAULT_ENTRYPOINT;
     const requirementsFile = props.requirementsFile ?? DEFAULT_REQUIREMENTS;
     const rawPrefix = props.rawPrefix ?? DataLayers.prefix(DataLayer.RAW);
@@ -251,8 +273,12 @@ export class DbtJob extends Construct {
       Validate.length(prop, database, databaseRules.minLength, databaseRules.maxLength, this);
       Validate.matches(prop, database, databaseRules.pattern, `must be a Glue database name (${databaseRules.description})`, this);
     }
-    const minutes = this.timeout.toMinutes({ integral: false });
-    if (!Token.isUnresolved(minutes)) Validate.integerInRange('timeout (minutes)', minutes, 5, 2160, this);
+    const minutes = Validate.minutes('timeout', this.timeout, this);
+    // The pipeline adds the job's timeout to its own default timeout and checks a given one against it.
+    Validate.knownAtSynth('timeout', minutes, "the pipeline's timeout is computed from and checked against it", this);
+    Validate.integerInRange('timeout (minutes)', minutes, 5, 2160, this);
+    Validate.oneOf('computeType', props.computeType ?? codebuild.ComputeType.SMALL, Object.values(codebuild.ComputeType), this);
+    Validate.logRetention('logRetention', props.logRetention ?? logs.RetentionDays.ONE_MONTH, this);
   }
 
   private grantDataAccess(role: iam.Role, props: DbtJobProps, bucket: s3.IBucket, dataLakeKey: kms.IKey | undefined,

@@ -1,4 +1,4 @@
-import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, ResourceKind, RunRecord, RunStatus, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, Naming, PropType, ResourceKind, RunRecord, RunStatus, Validate } from '@lakehouse-cdk/core';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -174,6 +174,22 @@ export class LakehousePipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: LakehousePipelineProps) {
     super(scope, id);
+    Validate.propTypes(props, {
+      runsTable: PropType.CONSTRUCT,
+      steps: PropType.LIST,
+      rawCrawlerName: PropType.STRING,
+      curatedCrawlerName: PropType.STRING,
+      pipelineName: PropType.STRING,
+      crawlerPollInterval: PropType.DURATION,
+      crawlerTimeout: PropType.DURATION,
+      timeout: PropType.DURATION,
+      logRetention: PropType.NUMBER,
+      encryptionKey: PropType.CONSTRUCT,
+      alarmTopic: PropType.CONSTRUCT,
+      naming: PropType.NAMING,
+      removalPolicy: PropType.REMOVAL_POLICY,
+    }, ['runsTable'], this);
+    RunRecord.validateTable('runsTable', props.runsTable, this);
     const pipelineName = props.pipelineName ?? DEFAULT_PIPELINE_NAME;
     Validate.pipelineName('pipelineName', pipelineName, this);
     const steps = this.stepsOf(props);
@@ -183,6 +199,7 @@ export class LakehousePipeline extends Construct {
     const logGroupName = LOG_GROUP_PREFIX + (stateMachineName ?? Names.uniqueResourceName(this, { maxLength: 200 }));
     const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    Validate.logRetention('logRetention', logRetention, this);
     this.logEncryptionKey = props.encryptionKey ?? new kms.Key(this, 'LogKey', {
       description: `Encrypts the execution logs of ${logGroupName}`,
       enableKeyRotation: true,
@@ -277,11 +294,13 @@ export class LakehousePipeline extends Construct {
         Validate.fail('steps', `${props.steps.length} steps`, `must not be combined with ${given.join(', ')}, which only build the default steps`, this);
       }
       if (props.steps.length === 0) Validate.fail('steps', '[]', 'must hold at least one step', this);
+      props.steps.forEach((step, index) => checkStep(`steps[${index}]`, step, this));
       steps = props.steps;
     } else {
       for (const [prop, value] of defaults) {
         if (value === undefined) Validate.fail(prop, 'undefined', 'is required when steps is not given (it builds the default steps)', this);
       }
+      checkStep('transformation', props.transformation, this);
       const pollInterval = props.crawlerPollInterval ?? DEFAULT_CRAWL_POLL_INTERVAL;
       const crawlerTimeout = props.crawlerTimeout ?? DEFAULT_CRAWL_TIMEOUT;
       pollCount('crawlerPollInterval', pollInterval, 'crawlerTimeout', crawlerTimeout, this);
@@ -301,7 +320,7 @@ export class LakehousePipeline extends Construct {
     if (requested === undefined) {
       return Duration.seconds(Math.max(MIN_DEFAULT_TIMEOUT.toSeconds(), Math.ceil(stepSeconds + TIMEOUT_MARGIN_SECONDS)));
     }
-    const seconds = requested.toSeconds({ integral: false });
+    const seconds = Validate.seconds('timeout', requested, this);
     if (Token.isUnresolved(seconds)) return requested;
     Validate.after('timeout', seconds, 'the steps\' longest durations added up', stepSeconds, 'seconds', this);
     if (seconds > MAX_EXECUTION_SECONDS) {
@@ -456,5 +475,14 @@ export class LakehousePipeline extends Construct {
       }
       throw error;
     }
+  }
+}
+
+/** Throws unless `step` is a pipeline step: a `name` and a `bind` method, as `PipelineStep` makes them. */
+function checkStep(prop: string, step: unknown, scope: Construct): void {
+  const candidate = step as IPipelineStep | undefined;
+  if (typeof candidate !== 'object' || candidate === null || typeof candidate.name !== 'string' || typeof candidate.bind !== 'function') {
+    Validate.fail(prop, step === undefined || step === null ? String(step) : (JSON.stringify(step) ?? typeof step),
+      'must be a pipeline step (a name and a bind method), as PipelineStep.crawl, athenaQuery and dbt make them', scope);
   }
 }

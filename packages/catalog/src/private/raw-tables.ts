@@ -1,8 +1,9 @@
-import { DataLayer, DataLayers, Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { DataLayer, DataLayers, Naming, PropType, ResourceKind, Validate } from '@lakehouse-cdk/core';
 import { Token } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import { IConstruct } from 'constructs';
 import { HIVE_TYPE_RULE, hiveTypeProblem } from './hive-type';
+import { checkItemTypes } from './prop-types';
 import { RawTableColumn, RawTableDefinition, RawTableFormat } from '../raw-table';
 
 /** The SerDe of JSON raw tables, and the property that turns a malformed line into a row of nulls. */
@@ -33,6 +34,9 @@ export interface CheckedRawTable {
 export function checkRawTables(scope: IConstruct, tables: RawTableDefinition[]): CheckedRawTable[] {
   const checked: CheckedRawTable[] = [];
   tables.forEach((table, index) => {
+    checkItemTypes(scope, `rawTables[${index}]`, table, {
+      name: PropType.STRING, folder: PropType.STRING, columns: PropType.LIST, partitionKeys: PropType.LIST, format: PropType.STRING, description: PropType.STRING,
+    }, ['name', 'folder', 'columns']);
     const names = Naming.rulesFor(ResourceKind.GLUE_TABLE);
     Validate.length(`rawTables[${index}].name`, table.name, names.minLength, names.maxLength, scope);
     Validate.matches(`rawTables[${index}].name`, table.name, names.pattern, 'must be lowercase letters, digits and underscores (Glue and Athena table names)', scope);
@@ -68,6 +72,7 @@ export function checkRawTables(scope: IConstruct, tables: RawTableDefinition[]):
 }
 
 function checkColumn(scope: IConstruct, prop: string, column: RawTableColumn, partitionKey: boolean): glue.CfnTable.ColumnProperty {
+  checkItemTypes(scope, prop, column, { name: PropType.STRING, type: PropType.STRING, comment: PropType.STRING }, ['name']);
   Validate.matches(`${prop}.name`, column.name, COLUMN_NAME_PATTERN, 'must be 1 to 255 lowercase letters, digits and underscores (Athena column names)', scope);
   const type = column.type ?? DEFAULT_COLUMN_TYPE;
   if (!Token.isUnresolved(type)) {

@@ -1,4 +1,4 @@
-import { Naming, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
+import { Naming, PropType, ResourceKind, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -47,6 +47,10 @@ export class AthenaQueryStep implements IPipelineStep {
   public readonly name: string;
 
   constructor(private readonly options: AthenaQueryStepOptions) {
+    Validate.propTypes(options, {
+      name: PropType.STRING, queryString: PropType.STRING, workGroup: PropType.STRING, resultsBucket: PropType.CONSTRUCT, resultsPrefix: PropType.STRING,
+      resultsKey: PropType.CONSTRUCT, catalogDatabaseName: PropType.STRING, pollInterval: PropType.DURATION, timeout: PropType.DURATION,
+    }, ['workGroup']);
     this.name = options.name ?? DEFAULT_QUERY_STEP_NAME;
   }
 

@@ -87,9 +87,12 @@ export function failureState(scope: Construct, id: string, props: {
  * `ceil(timeout / interval)`. Errors name `intervalProp` and `timeoutProp`.
  */
 export function pollCount(intervalProp: string, interval: Duration, timeoutProp: string, timeout: Duration, scope: Construct): number {
-  const intervalSeconds = interval.toSeconds({ integral: false });
+  // The bound is a poll count written into the definition: a token's placeholder would make it a meaningless number.
+  const intervalSeconds = Validate.seconds(intervalProp, interval, scope);
+  Validate.knownAtSynth(intervalProp, intervalSeconds, 'the poll bound (a number of polls in the definition) is computed from it', scope);
   Validate.integerInRange(`${intervalProp} (seconds)`, intervalSeconds, 1, MAX_POLL_INTERVAL_SECONDS, scope);
-  const timeoutSeconds = timeout.toSeconds({ integral: false });
+  const timeoutSeconds = Validate.seconds(timeoutProp, timeout, scope);
+  Validate.knownAtSynth(timeoutProp, timeoutSeconds, 'the poll bound (a number of polls in the definition) is computed from it', scope);
   Validate.atLeast(timeoutProp, timeoutSeconds, intervalSeconds, 'seconds', `one ${intervalProp}`, scope);
   const polls = Math.ceil(timeoutSeconds / intervalSeconds);
   if (polls > MAX_POLLS) {

@@ -1,4 +1,4 @@
-import { Naming, ResourceKind, Validate } from '@lakehouse-cdk/core';
+import { Naming, PropType, ResourceKind, Validate } from '@lakehouse-cdk/core';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -29,6 +29,7 @@ export class CrawlStep implements IPipelineStep {
   public readonly name: string;
 
   constructor(private readonly options: CrawlStepOptions) {
+    Validate.propTypes(options, { crawlerName: PropType.STRING, name: PropType.STRING, pollInterval: PropType.DURATION, timeout: PropType.DURATION }, ['crawlerName', 'name']);
     this.name = options.name;
   }
 
@@ -92,7 +93,7 @@ export class CrawlStep implements IPipelineStep {
     });
     const timedOut = failureState(scope, `${name}CrawlerTimedOut`, {
       error: CRAWLER_TIMEOUT_ERROR,
-      causeFormat: `Glue crawler ${crawlerName} was still running after {} polls, ${pollInterval.toSeconds()} seconds apart`,
+      causeFormat: `Glue crawler ${crawlerName} was still running after {} polls, ${pollInterval.toSeconds({ integral: false })} seconds apart`,
       causeArgs: [`${statePath}.polls`],
       failedState: waitState,
       failurePath: context.failurePath,

@@ -1,4 +1,4 @@
-import { RunRecord, Validate } from '@lakehouse-cdk/core';
+import { PropType, RunRecord, Validate } from '@lakehouse-cdk/core';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -25,6 +25,13 @@ export class DbtStep implements IPipelineStep {
   public readonly name: string;
 
   constructor(private readonly job: DbtJob, private readonly options: DbtStepOptions) {
+    Validate.propTypes({ job }, { job: PropType.CONSTRUCT }, ['job']);
+    Validate.propTypes(options, {
+      name: PropType.STRING, select: PropType.STRING, fullRefresh: PropType.BOOLEAN, extraArgs: PropType.LIST, icebergMaintenanceDays: PropType.LIST,
+    });
+    if (!(job as any).project || !(job as any).timeout) {
+      Validate.fail('job', `the construct ${job.node.path}`, 'must be a DbtJob', undefined);
+    }
     this.name = options.name ?? DEFAULT_DBT_STEP_NAME;
   }
 
