@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { CostAllocationTags, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, ServiceTrust, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Construct } from 'constructs';
 import { AirflowLogLevel, MwaaSettings, WebserverAccess } from './mwaa-settings';
+import { checkPropTypes, describeSelection, rejectPublicSubnets } from './private/prop-checks';
 import { compareVersions } from './private/versions';
 
 /** Properties of an MWAA environment that runs the lakehouse pipeline DAG. */
@@ -203,6 +204,7 @@ export class MwaaEnvironment extends Construct {
 
   constructor(scope: Construct, id: string, props: MwaaEnvironmentProps) {
     super(scope, id);
+    checkPropTypes(this, props);
 
     const environmentClass = props.environmentClass ?? MwaaSettings.DEFAULT_ENVIRONMENT_CLASS;
     const airflowVersion = props.airflowVersion ?? MwaaSettings.DEFAULT_AIRFLOW_VERSION;
@@ -343,7 +345,7 @@ export class MwaaEnvironment extends Construct {
       }
     }
     if (v.props.vpc === undefined && v.props.subnetSelection !== undefined) {
-      Validate.fail('subnetSelection', JSON.stringify(v.props.subnetSelection), 'needs vpc; the created VPC always uses its two private subnets', this);
+      Validate.fail('subnetSelection', describeSelection(v.props.subnetSelection), 'needs vpc; the created VPC always uses its two private subnets', this);
     }
 
   }
@@ -446,10 +448,11 @@ export class MwaaEnvironment extends Construct {
     try {
       selected = this.vpc.selectSubnets(selection);
     } catch (error) {
-      Validate.fail('subnetSelection', JSON.stringify(selection),
+      Validate.fail('subnetSelection', describeSelection(selection),
         `selects no subnets of the VPC (${(error as Error).message})`, this);
       return [];
     }
+    rejectPublicSubnets(this, this.vpc, selection, selected);
     if (props.vpc === undefined) return selected.subnetIds;
 
     const ids = selected.subnetIds;
