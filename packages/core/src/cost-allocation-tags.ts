@@ -1,6 +1,6 @@
 import { Tags } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { Validate } from './validation';
+import { PropType, Validate } from './validation';
 
 /** The cost-allocation tags of a part of the lakehouse. */
 export interface CostAllocationTagsProps {
@@ -32,6 +32,7 @@ export class CostAllocationTags {
 
   /** Tags every taggable resource under `scope`. */
   public static apply(scope: IConstruct, props: CostAllocationTagsProps): void {
+    Validate.propTypes(props, { project: PropType.STRING, environment: PropType.STRING, layer: PropType.STRING, managedBy: PropType.STRING }, ['project', 'environment']);
     const tags: { [key: string]: string | undefined } = {
       Project: props.project,
       Environment: props.environment,
