@@ -55,8 +55,9 @@ export class Validate {
    * Whether `error` is a Lakehouse CDK validation error. In TypeScript and
    * JavaScript, pass the caught error. In the other jsii languages the
    * caught exception is the language's own (Python's `RuntimeError`), which
-   * can't be passed back; pass its message instead (`str(e)` in Python),
-   * or use `isValidationErrorMessage`.
+   * can't be passed back (jsii's Python runtime raises `AttributeError` for
+   * it before the call reaches this method); pass its message instead
+   * (`str(e)` in Python), or use `isValidationErrorMessage`.
    */
   public static isValidationError(error: any): boolean {
     if (typeof error === 'string') return isValidationErrorMessage(error);
