@@ -174,3 +174,4 @@ export function expectValidationError(build: () => unknown, prop: string, rule?:
 function tempOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-'));
 }
+export * from './readme-examples';
