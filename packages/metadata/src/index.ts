@@ -1,1 +1,2 @@
 export * from './pipeline-runs-table';
+export * from './pipeline-runs-table-ref';

@@ -4,6 +4,9 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { IPipelineRunsTable, PipelineRunsTableAttributes } from './pipeline-runs-table-ref';
+import { ImportedPipelineRunsTable } from './private/imported-runs-table';
+import { grantReadRuns, grantRecordRuns } from './private/run-grants';
 
 /** Properties of the pipeline-runs table. */
 export interface PipelineRunsTableProps {
@@ -49,9 +52,18 @@ const ATTRIBUTE_NAME_PATTERN = '[a-zA-Z0-9_.-]{1,255}';
  * status and timings, written by the workflow and read by operators. The
  * item's attributes, statuses and conditions are core's `RunRecord`.
  */
-export class PipelineRunsTable extends Construct {
+export class PipelineRunsTable extends Construct implements IPipelineRunsTable {
   /** The GSI on `status` + `start_time`, to find running and failed runs. */
   public static readonly STATUS_INDEX_NAME = 'status-start_time-index';
+
+  /**
+   * A runs table that exists already, with the same grants as one this
+   * construct creates, and no new resources. Its `table` carries the key,
+   * so a workflow given it as `runsTable` is granted the key too.
+   */
+  public static fromTableAttributes(scope: Construct, id: string, attrs: PipelineRunsTableAttributes): IPipelineRunsTable {
+    return new ImportedPipelineRunsTable(scope, id, attrs, PipelineRunsTable.STATUS_INDEX_NAME);
+  }
   /** The table. */
   public readonly table: dynamodb.ITable;
   /** The table's name. */
@@ -126,12 +138,7 @@ export class PipelineRunsTable extends Construct {
    * on this table only, and the key actions a customer-managed key needs.
    */
   public grantRecordRuns(grantee: iam.IGrantable): iam.Grant {
-    this.encryptionKey?.grant(grantee, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
-      resourceArns: [this.tableArn],
-    });
+    return grantRecordRuns(grantee, this.tableArn, this.encryptionKey);
   }
 
   /**
@@ -139,11 +146,6 @@ export class PipelineRunsTable extends Construct {
    * status index, and kms:Decrypt with a customer-managed key.
    */
   public grantReadRuns(grantee: iam.IGrantable): iam.Grant {
-    this.encryptionKey?.grant(grantee, 'kms:Decrypt');
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-      resourceArns: [this.tableArn, `${this.tableArn}/index/${this.statusIndexName}`],
-    });
+    return grantReadRuns(grantee, this.tableArn, this.statusIndexName, this.encryptionKey);
   }
 }

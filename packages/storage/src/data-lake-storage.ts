@@ -1,11 +1,18 @@
+<<<<<<< HEAD
 import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, PropType, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+=======
+import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
+import { Duration, RemovalPolicy, Resource, Token, TokenComparison, Validations } from 'aws-cdk-lib';
+>>>>>>> h/importers
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
-import { grantOnPrefix } from './private/grants';
+import { DataLakeStorageAttributes, IDataLakeStorage } from './data-lake-storage-ref';
+import { ImportedDataLakeStorage } from './private/imported-storage';
+import { grantQueryResultsPrefix, grantReadPrefix, grantWritePrefix } from './private/lake-grants';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
 import { acknowledgeNoReplication } from './private/replication';
@@ -13,9 +20,24 @@ import { acknowledgeNoReplication } from './private/replication';
 /** Properties of the lakehouse data-lake storage. */
 export interface DataLakeStorageProps {
   /**
+   * A data-lake bucket of your own, instead of the one this construct
+   * creates. The construct then creates no data-lake bucket and no key, and
+   * changes nothing on this bucket: its encryption, versioning, access
+   * logging, lifecycle rules and bucket policy stay yours. The layer
+   * prefixes, the query results prefix and the grants work as for a created
+   * bucket. The bucket must be encrypted with a customer-managed key, given
+   * as `encryptionKey` or as the bucket's own `encryptionKey`; the lifecycle
+   * props must not be given.
+   * @default - a versioned, KMS-encrypted data-lake bucket is created
+   */
+  readonly bucket?: s3.IBucket;
+
+  /**
    * The KMS key that encrypts the data-lake bucket. Bring one to share a key
-   * across stacks or accounts; it should have rotation on.
-   * @default - one customer-managed key with yearly rotation is created for the storage layer
+   * across stacks or accounts; it should have rotation on. With `bucket`,
+   * the key that encrypts that bucket.
+   * @default - one customer-managed key with yearly rotation is created for
+   * the storage layer; with `bucket`, the bucket's `encryptionKey`
    */
   readonly encryptionKey?: kms.IKey;
 
@@ -150,12 +172,22 @@ const NONCURRENT_LOG_EXPIRATION = Duration.days(1);
  * query results, lifecycle tiering per layer, and server access logs kept in
  * a separate bucket.
  */
-export class DataLakeStorage extends Construct {
+export class DataLakeStorage extends Construct implements IDataLakeStorage {
+  /**
+   * A data lake that exists already, with the same prefixes and grants as
+   * one this construct creates, and no new resources. Give the bucket as
+   * `bucket`, `bucketName` or `bucketArn`, and its customer-managed key, if
+   * it has one.
+   */
+  public static fromDataLakeStorageAttributes(scope: Construct, id: string, attrs: DataLakeStorageAttributes): IDataLakeStorage {
+    return new ImportedDataLakeStorage(scope, id, attrs);
+  }
+
   /** The data-lake bucket. */
   public readonly bucket: s3.IBucket;
   /** The bucket that receives the server access logs. */
   public readonly accessLogsBucket: s3.IBucket;
-  /** The KMS key that encrypts the data-lake bucket. */
+  /** The KMS key that encrypts the data-lake bucket (created, given, or the given bucket's). */
   public readonly encryptionKey: kms.IKey;
   /** The key prefix of Athena query results, for example `athena-results/`. */
   public readonly queryResultsPrefix: string;
@@ -171,12 +203,14 @@ export class DataLakeStorage extends Construct {
 
     const queryResultsPrefix = props.queryResultsPrefix ?? 'athena-results/';
     validateQueryResultsPrefix(this, queryResultsPrefix);
+    if (props.bucket) validateBroughtBucket(this, props);
     const lifecycle = this.lifecycleDays(props);
 
     const removalPolicy = DataRetention.removalPolicy(this, props.removalPolicy);
     const destroy = removalPolicy === RemovalPolicy.DESTROY;
 
-    this.encryptionKey = props.encryptionKey ?? new kms.Key(this, 'Key', {
+    const givenKey = props.bucket ? keyOfBroughtBucket(this, props.bucket, props.encryptionKey) : props.encryptionKey;
+    this.encryptionKey = givenKey ?? new kms.Key(this, 'Key', {
       description: 'Encrypts the lakehouse data-lake storage',
       enableKeyRotation: true,
       removalPolicy,
@@ -184,6 +218,52 @@ export class DataLakeStorage extends Construct {
 
     this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(props, removalPolicy);
 
+    this.bucket = props.bucket ?? this.createDataLakeBucket(props, lifecycle, queryResultsPrefix, removalPolicy);
+    this.queryResultsPrefix = queryResultsPrefix;
+    this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
+
+    if (destroy) acknowledgeAutoDeleteProvider(this);
+    CostAllocationTags.tagLayer(this, 'storage');
+  }
+
+  /** The key prefix of a data layer, for example `raw/`. */
+  public layerPrefix(layer: DataLayer): string {
+    return DataLayers.prefix(layer);
+  }
+
+  /** The S3 URI of a data layer: `s3://<bucket>/raw/`. */
+  public layerUri(layer: DataLayer): string {
+    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
+  }
+
+  /**
+   * Lets `grantee` read the objects of one layer: GetObject on `<bucket>/<layer>/*`,
+   * ListBucket limited to the layer's prefix, and kms:Decrypt on the key.
+   */
+  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
+    return grantReadPrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
+  }
+
+  /**
+   * Lets `grantee` write and delete the objects of one layer: PutObject,
+   * DeleteObject and AbortMultipartUpload on `<bucket>/<layer>/*`, and the KMS
+   * actions that SSE-KMS uploads need (GenerateDataKey, and Decrypt for multipart uploads).
+   */
+  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
+    return grantWritePrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
+  }
+
+  /**
+   * Lets `grantee` (an Athena user or workgroup role) read and write query
+   * results under `queryResultsPrefix`, list that prefix, find the bucket's
+   * region, and use the key.
+   */
+  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
+    return grantQueryResultsPrefix(grantee, this.bucket, this.encryptionKey, this.queryResultsPrefix);
+  }
+
+  private createDataLakeBucket(props: DataLakeStorageProps, lifecycle: ReturnType<DataLakeStorage['lifecycleDays']>,
+    queryResultsPrefix: string, removalPolicy: RemovalPolicy): s3.IBucket {
     const dataLakeBucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.naming?.bucketName(this, 'data-lake'),
       encryption: s3.BucketEncryption.KMS,
@@ -224,67 +304,11 @@ export class DataLakeStorage extends Construct {
         }),
       ],
       removalPolicy,
-      autoDeleteObjects: destroy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
-    this.bucket = dataLakeBucket;
     denyUploadsWithAnotherKey(dataLakeBucket, this.encryptionKey);
     acknowledgeNoReplication(dataLakeBucket);
-    this.queryResultsPrefix = queryResultsPrefix;
-    this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
-
-    if (destroy) acknowledgeAutoDeleteProvider(this);
-    CostAllocationTags.tagLayer(this, 'storage');
-  }
-
-  /** The key prefix of a data layer, for example `raw/`. */
-  public layerPrefix(layer: DataLayer): string {
-    return DataLayers.prefix(layer);
-  }
-
-  /** The S3 URI of a data layer: `s3://<bucket>/raw/`. */
-  public layerUri(layer: DataLayer): string {
-    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
-  }
-
-  /**
-   * Lets `grantee` read the objects of one layer: GetObject on `<bucket>/<layer>/*`,
-   * ListBucket limited to the layer's prefix, and kms:Decrypt on the key.
-   */
-  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
-      prefix: this.layerPrefix(layer),
-      objectActions: ['s3:GetObject', 's3:GetObjectVersion'],
-      bucketActions: ['s3:ListBucket', 's3:GetBucketLocation'],
-      keyActions: ['kms:Decrypt'],
-    });
-  }
-
-  /**
-   * Lets `grantee` write and delete the objects of one layer: PutObject,
-   * DeleteObject and AbortMultipartUpload on `<bucket>/<layer>/*`, and the KMS
-   * actions that SSE-KMS uploads need (GenerateDataKey, and Decrypt for multipart uploads).
-   */
-  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
-      prefix: this.layerPrefix(layer),
-      objectActions: ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      bucketActions: [],
-      keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    });
-  }
-
-  /**
-   * Lets `grantee` (an Athena user or workgroup role) read and write query
-   * results under `queryResultsPrefix`, list that prefix, find the bucket's
-   * region, and use the key.
-   */
-  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
-    return grantOnPrefix(grantee, this.bucket, this.encryptionKey, {
-      prefix: this.queryResultsPrefix,
-      objectActions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
-      bucketActions: ['s3:ListBucket', 's3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
-      keyActions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-    });
+    return dataLakeBucket;
   }
 
   private createAccessLogsBucket(props: DataLakeStorageProps, removalPolicy: RemovalPolicy): s3.IBucket {
@@ -315,6 +339,11 @@ export class DataLakeStorage extends Construct {
     NagAcknowledgements.complianceRule(accessLogsBucket, 'S3DefaultEncryptionKMS',
       'S3 server access logging delivers only to a target bucket whose default encryption is SSE-S3 (AES-256); S3 does not support SSE-KMS default encryption on that bucket, so these logs are encrypted with S3-managed keys.');
     acknowledgeNoReplication(accessLogsBucket);
+    if (props.bucket) {
+      // cdk-nag counts a bucket that receives another's logs as logged; a brought data-lake bucket logs where its owner chose.
+      NagAcknowledgements.complianceRule(accessLogsBucket, 'S3BucketLoggingEnabled',
+        'This is an access-logs bucket, the target for the lakehouse buckets\' server access logs (for example the DAGs bucket); logging it to itself would log every delivery in a loop.');
+    }
     return accessLogsBucket;
   }
 
@@ -386,4 +415,46 @@ function validateQueryResultsPrefix(scope: Construct, prefix: string): void {
         `must not lie inside the ${DataLayers.prefix(layer)} layer prefix: the layer's lifecycle rules and crawler would also apply to query results`, scope);
     }
   }
+}
+
+/** The lifecycle props: rules on the bucket that the construct creates, which it can't set on a brought one. */
+const LIFECYCLE_PROPS: Array<keyof DataLakeStorageProps> = [
+  'queryResultsRetention', 'rawInfrequentAccessAfter', 'rawGlacierInstantRetrievalAfter', 'processedInfrequentAccessAfter',
+  'curatedInfrequentAccessAfter', 'noncurrentTransitionAfter', 'noncurrentExpiration',
+];
+
+function validateBroughtBucket(scope: Construct, props: DataLakeStorageProps): void {
+  for (const prop of LIFECYCLE_PROPS) {
+    if (props[prop] !== undefined) {
+      Validate.fail(prop, describeDuration(props[prop] as Duration),
+        'must not be given with bucket: the construct sets no lifecycle rules on a bucket it does not create', scope);
+    }
+  }
+}
+
+function describeDuration(duration: Duration): string {
+  const days = duration.toDays({ integral: false });
+  return Token.isUnresolved(days) ? duration.toString() : `${days} days`;
+}
+
+/**
+ * The key of a brought bucket: `encryptionKey`, or the bucket's own. A new
+ * key would not encrypt a bucket that exists, so none is created.
+ */
+function keyOfBroughtBucket(scope: Construct, bucket: s3.IBucket, given: kms.IKey | undefined): kms.IKey {
+  const own = bucket.encryptionKey;
+  if (given && own && given !== own) {
+    const comparison = Token.compareStrings(given.keyArn, own.keyArn);
+    const twoKeysOfThisApp = Resource.isOwnedResource(given) && Resource.isOwnedResource(own);
+    if (comparison === TokenComparison.DIFFERENT || twoKeysOfThisApp) {
+      Validate.fail('encryptionKey', given.node.path, `must be the key of bucket (${own.node.path}) when both are given`, scope);
+    }
+  }
+  const key = given ?? own;
+  if (!key) {
+    Validate.fail('encryptionKey', 'undefined',
+      'is required with a bucket that has no encryptionKey: the grants need the customer-managed key that encrypts the bucket '
+      + '(adopt a lake without one with DataLakeStorage.fromDataLakeStorageAttributes)', scope);
+  }
+  return key!;
 }

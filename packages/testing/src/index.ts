@@ -175,3 +175,4 @@ function tempOutdir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-cdk-test-'));
 }
 export * from './fuzz';
+export * from './readme-examples';

@@ -10,12 +10,15 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ILakehousePipeline } from './lakehouse-pipeline-ref';
 import { IPipelineStep, PipelineStep, PipelineStepConfig } from './pipeline-step';
 import { pollCount } from './private/bounded-poll';
 import { DEFAULT_CRAWL_POLL_INTERVAL, DEFAULT_CRAWL_TIMEOUT } from './private/crawl-step';
 import { inputValidation } from './private/input-validation';
 import { LOG_GROUP_PREFIX, loggedStateMachine } from './private/logged-state-machine';
 import { DYNAMODB_TRANSIENT_ERRORS, addTransientRetry } from './private/retry';
+import { ImportedLakehousePipeline } from './private/imported-pipeline';
+import { grantStartAndWatch } from './private/start-grants';
 import { StuckRunCloser } from './private/stuck-run-closer';
 
 /** Properties of the lakehouse pipeline. */
@@ -23,7 +26,8 @@ export interface LakehousePipelineProps {
   /**
    * The pipeline-runs table: partition key `pipeline_name`, sort key
    * `execution_date` (both String). The pipeline writes one item per run
-   * (core's `RunRecord`).
+   * (core's `RunRecord`). When the table has an `encryptionKey` (a customer
+   * key), the pipeline and its stuck-run rule are granted its use.
    */
   readonly runsTable: dynamodb.ITable;
 
@@ -148,7 +152,16 @@ const PIPELINE_STATES = ['ValidateInput', 'ApplyDefaultPipelineName', 'SplitExec
  *
  * Input: `{"pipeline_name"?: string, "execution_date": "YYYY-MM-DD"}`.
  */
-export class LakehousePipeline extends Construct {
+export class LakehousePipeline extends Construct implements ILakehousePipeline {
+  /**
+   * A pipeline state machine that exists already, for example one deployed
+   * by another team's app: the same `grantStartAndWatch`, no new resources.
+   * Its executions are granted in the partition, region and account of the ARN.
+   */
+  public static fromStateMachineArn(scope: Construct, id: string, stateMachineArn: string): ILakehousePipeline {
+    return new ImportedLakehousePipeline(scope, id, stateMachineArn);
+  }
+
   /** The state machine. */
   public readonly stateMachine: sfn.IStateMachine;
   /** The state machine's ARN. */
@@ -229,7 +242,7 @@ export class LakehousePipeline extends Construct {
     this.stateMachineName = stateMachine.stateMachineName;
 
     const closerName = props.naming?.name(ResourceKind.STATE_MACHINE, 'pipeline-stuck-runs');
-    this.stuckRunCloser = new StuckRunCloser(this, 'StuckRunCloser', {
+    const stuckRunCloser = new StuckRunCloser(this, 'StuckRunCloser', {
       pipeline: stateMachine,
       runsTable: props.runsTable,
       defaultPipelineName: pipelineName,
@@ -238,7 +251,12 @@ export class LakehousePipeline extends Construct {
       logKey: this.logEncryptionKey,
       logRetention,
       removalPolicy,
-    }).stateMachine;
+    });
+    this.stuckRunCloser = stuckRunCloser.stateMachine;
+    // The DynamoDB task integrations grant the table's actions, not its key: a table under a customer key refuses them without it.
+    for (const role of [stateMachine.role, stuckRunCloser.stateMachine.role]) {
+      props.runsTable.encryptionKey?.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    }
 
     const alarmName = (suffix: string) => stateMachineName === undefined ? undefined : `${stateMachineName}-${suffix}`;
     const alarm = (alarmId: string, suffix: string, metric: cloudwatch.Metric, description: string) => {
@@ -278,8 +296,7 @@ export class LakehousePipeline extends Construct {
       resourceName: `${this.stateMachineName}:*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    return iam.Grant.addToPrincipal({ grantee, actions: ['states:StartExecution'], resourceArns: [this.stateMachineArn] })
-      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['states:DescribeExecution'], resourceArns: [executions] }));
+    return grantStartAndWatch(grantee, this.stateMachineArn, executions);
   }
 
   /** The steps given, or the default list; checks that the names are unique. */
