@@ -1,10 +1,5 @@
-<<<<<<< HEAD
 import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, PropType, Validate } from '@lakehouse-cdk/core';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-=======
-import { CostAllocationTags, DataLayer, DataLayers, DataRetention, NagAcknowledgements, Naming, Validate } from '@lakehouse-cdk/core';
 import { Duration, RemovalPolicy, Resource, Token, TokenComparison, Validations } from 'aws-cdk-lib';
->>>>>>> h/importers
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
