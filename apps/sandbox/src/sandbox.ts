@@ -3,7 +3,7 @@ import { AnalyticsWorkgroup } from '@lakehouse-cdk/analytics';
 import { LakehouseCatalog } from '@lakehouse-cdk/catalog';
 import { CostAllocationTags, DataLayer, NagAcknowledgements, Naming, ResourceKind } from '@lakehouse-cdk/core';
 import { PipelineRunsTable } from '@lakehouse-cdk/metadata';
-import { MwaaEnvironment } from '@lakehouse-cdk/orchestration';
+import { AirflowVersion, MwaaEnvironment } from '@lakehouse-cdk/orchestration';
 import { DagsBucket, DataLakeStorage } from '@lakehouse-cdk/storage';
 import { DbtJob, LakehousePipeline, PipelineStep } from '@lakehouse-cdk/workflow';
 import { App, AppProps, CfnOutput, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
@@ -192,14 +192,17 @@ class OrchestrationStack extends Stack {
   constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, pipeline: PipelineStack, props: StackProps) {
     super(scope, id, props);
     const dagsFolder = path.join(REPOSITORY_ROOT, 'dags');
+    const airflowVersion = AirflowVersion.V3_0_6;
     this.airflow = new MwaaEnvironment(this, 'Airflow', {
       naming,
       environmentClass: config.mwaaEnvironmentClass,
+      airflowVersion,
       stateMachine: pipeline.pipeline.stateMachine,
       pipelineName: pipeline.pipeline.pipelineName,
       dagsBucket: data.dags.bucket,
       dagsPath: dagsFolder,
-      requirementsPath: path.join(dagsFolder, 'requirements.txt'),
+      // The pins of that version's constraints file, kept beside the DAG.
+      requirementsPath: path.join(dagsFolder, `requirements-${airflowVersion.version}.txt`),
     });
     output(this, 'MwaaEnvironmentName', this.airflow.environmentName, 'The MWAA environment');
     output(this, 'MwaaWebserverUrl', this.airflow.webserverUrl, 'The Airflow UI (private: reach it from inside the VPC)');

@@ -1,2 +1,3 @@
+export * from './airflow-version';
 export * from './mwaa-settings';
 export * from './mwaa-environment';
