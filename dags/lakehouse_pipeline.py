@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
-import pendulum
-
-from airflow import DAG
 from airflow.configuration import conf
 from airflow.exceptions import AirflowFailException
 from airflow.providers.amazon.aws.operators.step_function import StepFunctionStartExecutionOperator
 from airflow.providers.amazon.aws.sensors.step_function import StepFunctionExecutionSensor
+from airflow.timetables.interval import CronDataIntervalTimetable
+
+try:
+    # Airflow 3: DAG authoring lives in the Task SDK.
+    from airflow.sdk import DAG
+except ImportError:  # Airflow 2.11, the version MWAA upgrades in place to 3.x.
+    from airflow import DAG
 
 DAG_ID = "lakehouse_pipeline"
 CONFIG_SECTION = "lakehouse"
@@ -104,8 +108,12 @@ with DAG(
     dag_id=DAG_ID,
     description="Start the Lakehouse Step Functions pipeline daily and wait for its result.",
     doc_md=DOC_MD,
-    schedule="@daily",
-    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    # Daily at midnight UTC, for the day that just ended: a run's logical date
+    # (``ds``) is the start of its data interval, on Airflow 2 and 3 alike.
+    # Airflow 3 reads "@daily" as a trigger timetable whose logical date is the
+    # run time itself, which would shift execution_date by one day.
+    schedule=CronDataIntervalTimetable("0 0 * * *", timezone="UTC"),
+    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
     catchup=False,
     # Overlapping executions would race on the same run records and tables.
     max_active_runs=1,

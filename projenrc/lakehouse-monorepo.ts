@@ -125,7 +125,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
     const nx = (args: string) => `nx ${args} --output-style=stream`;
 
     const venv = this.addTask('venv', {
-      description: 'Create .venv from requirements-dev.txt; redone only when the requirements change',
+      description: 'Create .venv from requirements-dev.txt and the DAG test venvs .venv-airflow3 and .venv-airflow2; each redone only when its requirements change',
       exec: 'bash scripts/venv.sh',
     });
     this.addTask('build', {
@@ -138,6 +138,9 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
         { exec: nx('run-many -t build test') },
         { spawn: venv.name },
         { exec: '.venv/bin/python -m pytest' },
+        // The one DAG on each Airflow version MWAA runs it on.
+        { exec: '.venv-airflow3/bin/python -m pytest dags/tests' },
+        { exec: '.venv-airflow2/bin/python -m pytest dags/tests' },
       ],
     });
     this.addTask('local', {
@@ -204,7 +207,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
           {
             // The Python suites read the synthesized sandbox; its build is a cache hit when unaffected.
             name: 'Python tests (cfn-lint, Airflow, moto, dbt)',
-            run: 'npx nx run @lakehouse-cdk/sandbox:build --output-style=stream && npx projen venv && .venv/bin/python -m pytest',
+            run: 'npx nx run @lakehouse-cdk/sandbox:build --output-style=stream && npx projen venv && .venv/bin/python -m pytest'
+              + ' && .venv-airflow3/bin/python -m pytest dags/tests && .venv-airflow2/bin/python -m pytest dags/tests',
           },
         ],
       },

@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# Creates .venv from requirements-dev.txt and the requirement files it includes
-# (and those they include).
-# The install takes minutes, so it is redone only when one of those files changes.
+# Creates the virtualenvs of the Python tests:
+# - .venv from requirements-dev.txt and the requirement files it includes
+#   (and those they include): dbt, moto, cfn-lint, the local run;
+# - .venv-airflow3 and .venv-airflow2 from dags/requirements-test-<version>.txt:
+#   the DAG tests on Airflow 3.0.6 and 2.11.0, each pinned to that version's
+#   MWAA constraints (Airflow 2 and 3 cannot share one environment).
+# An install takes minutes, so each is redone only when its files change.
+# `scripts/venv.sh .venv` (or another folder) builds only that one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/check-python.sh
 python=${PYTHON:-python3}
-stamp=.venv/.requirements.sha256
 
-# requirements-dev.txt plus every "-r file" it names, followed through nested
+# The requirement file and every "-r file" it names, followed through nested
 # includes; like pip, an included path is relative to the file that names it.
-files=()
 collect() {
   local file=$1 dir included seen
   # ${files[@]+...}: an empty array is "unbound" to set -u in bash before 4.4.
@@ -22,37 +25,51 @@ collect() {
     if [ "$dir" = . ]; then collect "$included"; else collect "$dir/$included"; fi
   done < <(sed -n 's/^-r[[:space:]]\{1,\}//p' "$file" | tr -d '\r' | sed 's/[[:space:]]*$//')
 }
-collect requirements-dev.txt
-hash=$( { "$python" --version; cat "${files[@]}"; } | sha256sum | cut -d' ' -f1)
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
-  echo "venv: .venv is up to date with ${files[*]}"
-  exit 0
-fi
+# build <venv folder> <requirements file>
+build() {
+  local venv=$1 requirements=$2
+  local stamp=$venv/.requirements.sha256
+  files=()
+  collect "$requirements"
+  hash=$( { "$python" --version; cat "${files[@]}"; } | sha256sum | cut -d' ' -f1)
 
-echo "venv: creating .venv with $("$python" --version) from ${files[*]}; the first install takes a few minutes"
-rm -rf .venv
-"$python" -m venv .venv
-log=.venv/pip-install.log
-.venv/bin/python -m pip install --disable-pip-version-check --progress-bar off -r requirements-dev.txt >"$log" 2>&1 &
-pip_pid=$!
-trap 'kill "$pip_pid" 2>/dev/null' INT TERM
-# Quiet while it is quick; every 15 s, how far pip has got.
-started=$SECONDS
-next=15
-while kill -0 "$pip_pid" 2>/dev/null; do
-  sleep 1
-  if [ $((SECONDS - started)) -ge "$next" ]; then
-    collected=$(grep -c '^Collecting' "$log" || true)
-    last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
-    echo "venv: $((SECONDS - started)) s, $collected packages collected${last:+; $last}"
-    next=$((next + 15))
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$hash" ]; then
+    echo "venv: $venv is up to date with ${files[*]}"
+    return 0
   fi
+
+  echo "venv: creating $venv with $("$python" --version) from ${files[*]}; the first install takes a few minutes"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  log=$venv/pip-install.log
+  "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off -r "$requirements" >"$log" 2>&1 &
+  pip_pid=$!
+  trap 'kill "$pip_pid" 2>/dev/null' INT TERM
+  # Quiet while it is quick; every 15 s, how far pip has got.
+  started=$SECONDS
+  next=15
+  while kill -0 "$pip_pid" 2>/dev/null; do
+    sleep 1
+    if [ $((SECONDS - started)) -ge "$next" ]; then
+      collected=$(grep -c '^Collecting' "$log" || true)
+      last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
+      echo "venv: $((SECONDS - started)) s, $collected packages collected${last:+; $last}"
+      next=$((next + 15))
+    fi
+  done
+  if ! wait "$pip_pid"; then
+    tail -n 30 "$log" >&2
+    echo "venv: pip install failed; the whole log is $log" >&2
+    return 1
+  fi
+  echo "$hash" > "$stamp"
+  echo "venv: $venv ready in $((SECONDS - started)) s, packages installed: $(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}')"
+}
+
+venvs=(".venv:requirements-dev.txt" ".venv-airflow3:dags/requirements-test-3.0.6.txt" ".venv-airflow2:dags/requirements-test-2.11.0.txt")
+for spec in "${venvs[@]}"; do
+  venv=${spec%%:*}
+  if [ $# -gt 0 ] && [ "$1" != "$venv" ]; then continue; fi
+  build "$venv" "${spec#*:}"
 done
-if ! wait "$pip_pid"; then
-  tail -n 30 "$log" >&2
-  echo "venv: pip install failed; the whole log is $log" >&2
-  exit 1
-fi
-echo "$hash" > "$stamp"
-echo "venv: ready in $((SECONDS - started)) s, packages installed: $(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}')"

@@ -7,6 +7,7 @@ their production code paths; only the endpoint differs.
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import socket
@@ -16,7 +17,7 @@ import boto3
 import pytest
 import requests
 
-from airflow.models import DagBag, TaskReschedule
+from airflow.models import DagBag, TaskInstance, TaskReschedule
 from airflow.utils.session import create_session
 from airflow.utils.state import DagRunState, TaskInstanceState
 from moto.server import ThreadedMotoServer
@@ -28,12 +29,12 @@ ROLE_ARN = "arn:aws:iam::123456789012:role/lakehouse-pipeline"
 RUNS_TABLE = "lakehouse-runs"
 PIPELINE_NAME = "lakehouse-e2e"
 
-# Succeeds after a short Wait so the sensor sees RUNNING first and has to
+# Succeeds after a Wait long enough for a slow machine, so the sensor sees RUNNING first and has to
 # reschedule at least once; records the run in DynamoDB like the real pipeline.
 SUCCEEDING_DEFINITION = {
     "StartAt": "Settle",
     "States": {
-        "Settle": {"Type": "Wait", "Seconds": 2, "Next": "RecordRun"},
+        "Settle": {"Type": "Wait", "Seconds": 15, "Next": "RecordRun"},
         "RecordRun": {
             "Type": "Task",
             "Resource": "arn:aws:states:::dynamodb:putItem",
@@ -154,9 +155,24 @@ def dag(airflow_db, dags_dir):
 
 
 def _run(dag, logical_date: datetime):
-    dag_run = dag.test(execution_date=logical_date)
+    # Airflow 3 renamed dag.test's execution_date to logical_date.
+    date_arg = "logical_date" if "logical_date" in inspect.signature(dag.test).parameters else "execution_date"
+    dag_run = dag.test(**{date_arg: logical_date})
     states = {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
     return dag_run, states
+
+
+def _reschedules(dag_id: str, task_id: str, run_id: str) -> int:
+    """How often the task was rescheduled in the run."""
+    with create_session() as session:
+        query = session.query(TaskReschedule)
+        if hasattr(TaskReschedule, "ti_id"):
+            # Airflow 3 keys a reschedule by its task instance's id.
+            query = query.join(TaskInstance, TaskInstance.id == TaskReschedule.ti_id)
+            owner = TaskInstance
+        else:
+            owner = TaskReschedule
+        return query.filter(owner.dag_id == dag_id, owner.task_id == task_id, owner.run_id == run_id).count()
 
 
 def _executions(aws, machine: str):
@@ -187,14 +203,7 @@ def test_successful_run(dag, aws, airflow_env):
     assert item["status"] == {"S": "SUCCEEDED"}
 
     # The sensor really went through reschedule mode while the execution ran.
-    with create_session() as session:
-        reschedules = (
-            session.query(TaskReschedule)
-            .filter(TaskReschedule.dag_id == dag.dag_id, TaskReschedule.task_id == "wait_for_pipeline")
-            .filter(TaskReschedule.run_id == dag_run.run_id)
-            .count()
-        )
-    assert reschedules >= 1
+    assert _reschedules(dag.dag_id, "wait_for_pipeline", dag_run.run_id) >= 1
 
 
 def test_failed_execution_fails_the_run(dag, aws, airflow_env):

@@ -14,6 +14,11 @@ export interface SandboxConfig {
   readonly region: string;
   /** Extra tags on every resource, besides the cost-allocation tags. */
   readonly tags: Record<string, string>;
+  /**
+   * What starts the pipeline every day: `mwaa` (an MWAA environment running
+   * the DAG) or `scheduler` (an EventBridge Scheduler schedule, no Airflow).
+   */
+  readonly orchestration: string;
   /** MWAA environment class. */
   readonly mwaaEnvironmentClass: string;
   /** When the processed-layer crawler runs: the pipeline starts the raw and curated crawlers itself. */
@@ -32,6 +37,7 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   environment: 'sandbox',
   region: 'us-east-1',
   tags: { Owner: 'data-platform' },
+  orchestration: 'mwaa',
   mwaaEnvironmentClass: 'mw1.small',
   processedCrawlerSchedule: 'cron(0 3 * * ? *)',
   // 100 GiB: at Athena's $5 per TB scanned, one query costs at most about $0.49.
@@ -39,6 +45,9 @@ export const SANDBOX_DEFAULTS: SandboxConfig = {
   maintenanceBytesScannedCutoff: 100 * 1024 ** 3,
   icebergMaintenanceDays: 'SUN',
 };
+
+/** The values of `lakehouse:orchestration`. */
+export const ORCHESTRATION_TIERS = ['mwaa', 'scheduler'];
 
 /** The context prefix of the sandbox's overrides. */
 export const CONTEXT_PREFIX = 'lakehouse:';
@@ -59,6 +68,7 @@ export function loadSandboxConfig(app: App, env: NodeJS.ProcessEnv = process.env
     account: env.CDK_DEFAULT_ACCOUNT,
     region: override('region') ?? env.CDK_DEFAULT_REGION ?? SANDBOX_DEFAULTS.region,
     tags: typeof tags === 'string' ? JSON.parse(tags) : tags ?? SANDBOX_DEFAULTS.tags,
+    orchestration: override('orchestration') ?? SANDBOX_DEFAULTS.orchestration,
     mwaaEnvironmentClass: override('mwaaEnvironmentClass') ?? SANDBOX_DEFAULTS.mwaaEnvironmentClass,
     processedCrawlerSchedule: override('processedCrawlerSchedule') ?? SANDBOX_DEFAULTS.processedCrawlerSchedule,
     dbtBytesScannedCutoff: wholeNumber('dbtBytesScannedCutoff', override('dbtBytesScannedCutoff')) ?? SANDBOX_DEFAULTS.dbtBytesScannedCutoff,
@@ -69,6 +79,8 @@ export function loadSandboxConfig(app: App, env: NodeJS.ProcessEnv = process.env
   Validate.matches(`${CONTEXT_PREFIX}region`, config.region, '[a-z]{2}(-[a-z]+)+-\\d', 'must be an AWS region such as us-east-1');
   Validate.cronExpression(`${CONTEXT_PREFIX}processedCrawlerSchedule`, config.processedCrawlerSchedule);
   maintenanceDays(config.icebergMaintenanceDays);
+  // MWAA Serverless is not offered: its supported-operator list could not be checked for the Step Functions operators (orchestration README).
+  Validate.oneOf(`${CONTEXT_PREFIX}orchestration`, config.orchestration, ORCHESTRATION_TIERS);
   return config;
 }
 

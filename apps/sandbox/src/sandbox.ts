@@ -3,7 +3,7 @@ import { AnalyticsWorkgroup } from '@lakehouse-cdk/analytics';
 import { LakehouseCatalog } from '@lakehouse-cdk/catalog';
 import { CostAllocationTags, DataLayer, NagAcknowledgements, Naming, ResourceKind } from '@lakehouse-cdk/core';
 import { PipelineRunsTable } from '@lakehouse-cdk/metadata';
-import { MwaaEnvironment } from '@lakehouse-cdk/orchestration';
+import { AirflowVersion, MwaaEnvironment, ScheduledPipelineTrigger } from '@lakehouse-cdk/orchestration';
 import { DagsBucket, DataLakeStorage } from '@lakehouse-cdk/storage';
 import { DbtJob, LakehousePipeline, PipelineStep } from '@lakehouse-cdk/workflow';
 import { App, AppProps, CfnOutput, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
@@ -20,7 +20,7 @@ export interface SandboxStacks {
   readonly data: Stack;
   /** The pipeline state machine. */
   readonly pipeline: Stack;
-  /** MWAA and its VPC: slow to create, so it never holds up the data stacks. */
+  /** What starts the pipeline: MWAA and its VPC (slow to create, so it never holds up the data stacks), or a schedule. */
   readonly orchestration: Stack;
 }
 
@@ -185,21 +185,35 @@ class PipelineStack extends Stack {
   }
 }
 
-/** The orchestration stack: MWAA, its VPC and the DAG upload. */
+/** The orchestration stack: MWAA, its VPC and the DAG upload; or, with `lakehouse:orchestration=scheduler`, a schedule. */
 class OrchestrationStack extends Stack {
-  public readonly airflow: MwaaEnvironment;
+  public readonly airflow?: MwaaEnvironment;
+  public readonly trigger?: ScheduledPipelineTrigger;
 
   constructor(scope: Construct, id: string, naming: Naming, config: SandboxConfig, data: DataStack, pipeline: PipelineStack, props: StackProps) {
     super(scope, id, props);
+    if (config.orchestration === 'scheduler') {
+      this.trigger = new ScheduledPipelineTrigger(this, 'Trigger', {
+        stateMachine: pipeline.pipeline.stateMachine,
+        pipelineName: pipeline.pipeline.pipelineName,
+        scheduleName: `${config.project}-${config.environment}-pipeline-daily`,
+      });
+      output(this, 'PipelineScheduleName', this.trigger.scheduleName, 'The EventBridge Scheduler schedule that starts the pipeline daily');
+      output(this, 'PipelineScheduleDeadLetterQueueUrl', this.trigger.deadLetterQueue.queueUrl, 'Starts that failed after every retry');
+      return;
+    }
     const dagsFolder = path.join(REPOSITORY_ROOT, 'dags');
+    const airflowVersion = AirflowVersion.V3_0_6;
     this.airflow = new MwaaEnvironment(this, 'Airflow', {
       naming,
       environmentClass: config.mwaaEnvironmentClass,
+      airflowVersion,
       stateMachine: pipeline.pipeline.stateMachine,
       pipelineName: pipeline.pipeline.pipelineName,
       dagsBucket: data.dags.bucket,
       dagsPath: dagsFolder,
-      requirementsPath: path.join(dagsFolder, 'requirements.txt'),
+      // The pins of that version's constraints file, kept beside the DAG.
+      requirementsPath: path.join(dagsFolder, `requirements-${airflowVersion.version}.txt`),
     });
     output(this, 'MwaaEnvironmentName', this.airflow.environmentName, 'The MWAA environment');
     output(this, 'MwaaWebserverUrl', this.airflow.webserverUrl, 'The Airflow UI (private: reach it from inside the VPC)');
@@ -231,7 +245,7 @@ export function buildSandbox(app: App, config: SandboxConfig): SandboxStacks {
     env, description: 'Lakehouse pipeline: the Step Functions state machine',
   });
   const orchestration = new OrchestrationStack(app, stackName('orchestration'), naming, config, data, pipeline, {
-    env, description: 'Lakehouse orchestration: MWAA and its VPC',
+    env, description: config.orchestration === 'scheduler' ? 'Lakehouse orchestration: the daily schedule of the pipeline' : 'Lakehouse orchestration: MWAA and its VPC',
   });
   pipeline.addDependency(data);
   orchestration.addDependency(pipeline);

@@ -81,7 +81,7 @@ test('every taggable resource carries the cost-allocation tags', () => {
 describe('configuration', () => {
   test('defaults describe the sandbox and take the account and region from the CDK environment', () => {
     const config = loadSandboxConfig(new App(), { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-central-1' });
-    expect(config).toMatchObject({ project: 'lakehouse', environment: 'sandbox', account: '111122223333', region: 'eu-central-1', mwaaEnvironmentClass: 'mw1.small' });
+    expect(config).toMatchObject({ project: 'lakehouse', environment: 'sandbox', account: '111122223333', region: 'eu-central-1', orchestration: 'mwaa', mwaaEnvironmentClass: 'mw1.small' });
   });
 
   test('falls back to the default region when the environment has none', () => {
@@ -299,5 +299,43 @@ describe('raw tables the dbt staging models read', () => {
     });
     expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
     expect(JSON.parse(crawler.Properties.Configuration).CrawlerOutput).toEqual({ Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } });
+  });
+});
+
+describe('the scheduler tier (lakehouse:orchestration=scheduler)', () => {
+  let schedulerApp: App;
+  let schedulerStacks: SandboxStacks;
+  beforeAll(() => {
+    schedulerApp = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-scheduler-')), context: { 'lakehouse:orchestration': 'scheduler' } });
+    schedulerStacks = buildSandbox(schedulerApp, loadSandboxConfig(schedulerApp, {}));
+  });
+
+  test('the three packs find nothing unacknowledged', () => {
+    let error: unknown;
+    try {
+      schedulerApp.synth();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error === undefined ? '' : formatFindings(readValidationReport(schedulerApp.outdir))).toBe('');
+  });
+
+  test('a daily schedule starts the sandbox pipeline, with no MWAA, VPC or NAT gateway', () => {
+    const orchestration = Template.fromStack(schedulerStacks.orchestration);
+    orchestration.resourceCountIs('AWS::MWAA::Environment', 0);
+    orchestration.resourceCountIs('AWS::EC2::VPC', 0);
+    orchestration.resourceCountIs('AWS::EC2::NatGateway', 0);
+    orchestration.hasResourceProperties('AWS::Scheduler::Schedule', {
+      Name: 'lakehouse-sandbox-pipeline-daily',
+      ScheduleExpression: 'cron(0 0 * * ? *)',
+      Target: Match.objectLike({ Input: JSON.stringify({ pipeline_name: 'lakehouse', scheduled_time: '<aws.scheduler.scheduled-time>' }) }),
+    });
+  });
+
+  test('serverless and unknown tiers are named errors', () => {
+    for (const tier of ['serverless', 'airflow']) {
+      expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:orchestration': tier } }), {}))
+        .toThrow(/lakehouse:orchestration must be one of mwaa, scheduler/);
+    }
   });
 });

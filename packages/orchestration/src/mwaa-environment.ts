@@ -12,6 +12,7 @@ import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { CostAllocationTags, DataRetention, LogEncryption, NagAcknowledgements, Naming, ResourceKind, ServiceTrust, Validate, WildcardResource } from '@lakehouse-cdk/core';
 import { Construct } from 'constructs';
+import { AirflowVersion } from './airflow-version';
 import { AirflowLogLevel, MwaaSettings, WebserverAccess } from './mwaa-settings';
 import { checkPropTypes, describeSelection, rejectPublicSubnets } from './private/prop-checks';
 import { compareVersions } from './private/versions';
@@ -36,7 +37,9 @@ export interface MwaaEnvironmentProps {
 
   /**
    * Local `requirements.txt` uploaded to the root of the DAGs bucket and
-   * installed by MWAA.
+   * installed by MWAA. When it names a constraints file (`--constraint`),
+   * that must be `airflowVersion`'s `constraintsUrl`, so that the pins match
+   * the environment's Airflow and Python versions.
    * @default - no requirements file; MWAA installs only its own image's packages
    */
   readonly requirementsPath?: string;
@@ -70,10 +73,11 @@ export interface MwaaEnvironmentProps {
   readonly environmentClass?: string;
 
   /**
-   * The Apache Airflow version: one of `MwaaSettings.AIRFLOW_VERSIONS`.
-   * @default '2.10.3'
+   * The Apache Airflow version. An environment on 2.10.3 or earlier cannot be
+   * upgraded in place to 3.x; see the package README for the upgrade paths.
+   * @default AirflowVersion.V3_0_6
    */
-  readonly airflowVersion?: string;
+  readonly airflowVersion?: AirflowVersion;
 
   /**
    * Number of schedulers: 2 to 5, or exactly 1 on `mw1.micro`.
@@ -207,7 +211,7 @@ export class MwaaEnvironment extends Construct {
     checkPropTypes(this, props);
 
     const environmentClass = props.environmentClass ?? MwaaSettings.DEFAULT_ENVIRONMENT_CLASS;
-    const airflowVersion = props.airflowVersion ?? MwaaSettings.DEFAULT_AIRFLOW_VERSION;
+    const airflowVersion = props.airflowVersion ?? AirflowVersion.V3_0_6;
     const micro = environmentClass === MwaaSettings.MICRO_CLASS;
     const schedulers = props.schedulers ?? (micro ? 1 : 2);
     const minWorkers = props.minWorkers ?? 1;
@@ -221,7 +225,7 @@ export class MwaaEnvironment extends Construct {
       ?? 'lakehouse-airflow';
 
     this.validateEnvironment({ name, environmentClass, airflowVersion, micro, schedulers, minWorkers, maxWorkers, maintenanceWindow, logLevel, webserverAccess, pipelineName, props });
-    this.validateLocalFiles(props);
+    this.validateLocalFiles(props, airflowVersion);
     const configuration = this.configurationOptions(props, pipelineName);
 
     this.environmentName = name;
@@ -254,7 +258,7 @@ export class MwaaEnvironment extends Construct {
     const logType = { enabled: true, logLevel };
     const environment = new mwaa.CfnEnvironment(this, 'Resource', {
       name,
-      airflowVersion,
+      airflowVersion: airflowVersion.version,
       environmentClass,
       schedulers,
       minWorkers,
@@ -292,7 +296,7 @@ export class MwaaEnvironment extends Construct {
   }
 
   private validateEnvironment(v: {
-    name: string; environmentClass: string; airflowVersion: string; micro: boolean; schedulers: number;
+    name: string; environmentClass: string; airflowVersion: AirflowVersion; micro: boolean; schedulers: number;
     minWorkers: number; maxWorkers: number; maintenanceWindow: string; logLevel: string; webserverAccess: string;
     pipelineName: string; props: MwaaEnvironmentProps;
   }): void {
@@ -300,7 +304,7 @@ export class MwaaEnvironment extends Construct {
     Validate.matches('environmentName', v.name, ENVIRONMENT_NAME_PATTERN,
       'must start with a letter and hold only letters, digits, hyphens and underscores (MWAA environment name)', this);
     Validate.oneOf('environmentClass', v.environmentClass, MwaaSettings.ENVIRONMENT_CLASSES, this);
-    Validate.oneOf('airflowVersion', v.airflowVersion, MwaaSettings.AIRFLOW_VERSIONS, this);
+    AirflowVersion.of(v.airflowVersion.version);
     Validate.oneOf('logLevel', v.logLevel, Object.values(AirflowLogLevel), this);
     Validate.oneOf('webserverAccess', v.webserverAccess, Object.values(WebserverAccess), this);
     Validate.matches('weeklyMaintenanceWindowStart', v.maintenanceWindow, MAINTENANCE_WINDOW_PATTERN,
@@ -321,7 +325,7 @@ export class MwaaEnvironment extends Construct {
 
     const { minWebservers, maxWebservers } = v.props;
     if (minWebservers !== undefined || maxWebservers !== undefined) {
-      if (compareVersions(v.airflowVersion, MwaaSettings.WEBSERVER_SCALING_SINCE) < 0) {
+      if (compareVersions(v.airflowVersion.version, MwaaSettings.WEBSERVER_SCALING_SINCE) < 0) {
         const prop = minWebservers !== undefined ? 'minWebservers' : 'maxWebservers';
         Validate.fail(prop, String(minWebservers ?? maxWebservers),
           `is only accepted by MWAA for Airflow ${MwaaSettings.WEBSERVER_SCALING_SINCE} and later (airflowVersion is ${v.airflowVersion})`, this);
@@ -350,13 +354,25 @@ export class MwaaEnvironment extends Construct {
 
   }
 
-  private validateLocalFiles(props: MwaaEnvironmentProps): void {
+  private validateLocalFiles(props: MwaaEnvironmentProps, airflowVersion: AirflowVersion): void {
     if (!fs.existsSync(props.dagsPath) || !fs.statSync(props.dagsPath).isDirectory()) {
       Validate.fail('dagsPath', JSON.stringify(props.dagsPath), 'must be an existing local folder of DAG files', this);
     }
     if (props.requirementsPath !== undefined
       && (!fs.existsSync(props.requirementsPath) || !fs.statSync(props.requirementsPath).isFile())) {
       Validate.fail('requirementsPath', JSON.stringify(props.requirementsPath), 'must be an existing local requirements.txt file', this);
+    }
+    if (props.requirementsPath !== undefined) {
+      // MWAA installs requirements.txt on top of its image; constraints of another version would pin packages its Airflow cannot run.
+      const constraints = fs.readFileSync(props.requirementsPath, 'utf8').split(/\r?\n/)
+        .map(line => /^\s*(?:-c|--constraint)[\s=]+"?([^"\s]+)"?/.exec(line)?.[1])
+        .filter((url): url is string => url !== undefined);
+      for (const url of constraints) {
+        if (url !== airflowVersion.constraintsUrl) {
+          Validate.fail('requirementsPath', `${JSON.stringify(props.requirementsPath)} (--constraint ${url})`,
+            `must name the constraints of airflowVersion ${airflowVersion.version}: ${airflowVersion.constraintsUrl}`, this);
+        }
+      }
     }
   }
 

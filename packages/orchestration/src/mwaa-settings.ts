@@ -27,19 +27,6 @@ export enum AirflowLogLevel {
 
 /** The MWAA values this package accepts, kept in one place. */
 export class MwaaSettings {
-  /**
-   * Apache Airflow versions that MWAA creates environments with, and that
-   * this package accepts. Evidence: the `AirflowVersion` valid values of the
-   * MWAA CreateEnvironment API (SDK reference). Older values in that list
-   * (1.10.12 to 2.6.3) are MWAA versions at or past their end of support and
-   * are left out; newer lines (2.11, 3.x) are added here once their exact
-   * patch versions are confirmed.
-   */
-  public static readonly AIRFLOW_VERSIONS: string[] = ['2.7.2', '2.8.1', '2.9.2', '2.10.1', '2.10.3'];
-
-  /** The Airflow version used when none is given; the DAG tests pin the same. */
-  public static readonly DEFAULT_AIRFLOW_VERSION = '2.10.3';
-
   /** The first Airflow version whose environments accept MinWebservers and MaxWebservers. */
   public static readonly WEBSERVER_SCALING_SINCE = '2.9.0';
 

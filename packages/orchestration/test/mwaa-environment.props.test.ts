@@ -1,7 +1,7 @@
 import { expectValidationError, synth } from '@lakehouse-cdk/testing';
 import { App, Stack } from 'aws-cdk-lib';
 import * as fc from 'fast-check';
-import { AirflowLogLevel, MwaaEnvironmentProps, MwaaSettings, WebserverAccess } from '../src';
+import { AirflowLogLevel, AirflowVersion, MwaaEnvironmentProps, MwaaSettings, WebserverAccess } from '../src';
 import { buildEnvironment } from './support';
 
 const LOG_TYPES = ['DagProcessingLogs', 'SchedulerLogs', 'TaskLogs', 'WebserverLogs', 'WorkerLogs'];
@@ -28,7 +28,7 @@ const validSizing: fc.Arbitrary<Partial<MwaaEnvironmentProps>> = fc.oneof(
 const validProps: fc.Arbitrary<Partial<MwaaEnvironmentProps>> = fc.tuple(
   validSizing,
   fc.record({
-    airflowVersion: fc.constantFrom(...MwaaSettings.AIRFLOW_VERSIONS),
+    airflowVersion: fc.constantFrom(...AirflowVersion.all()),
     logLevel: fc.constantFrom(...Object.values(AirflowLogLevel)),
     webserverAccess: fc.constantFrom(...Object.values(WebserverAccess)),
     natGateways: fc.integer({ min: 1, max: 2 }),
@@ -66,9 +66,6 @@ describe('MwaaEnvironment properties', () => {
         .filter(([min, max]) => min > max).map(([minWorkers, maxWorkers]) => ({ minWorkers, maxWorkers }))],
     ['an unknown environment class', 'environmentClass',
       fc.string({ minLength: 1, maxLength: 12 }).filter(c => !MwaaSettings.ENVIRONMENT_CLASSES.includes(c)).map(environmentClass => ({ environmentClass }))],
-    ['an Airflow version MWAA does not offer', 'airflowVersion',
-      fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 9 }))
-        .map(([a, b, c]) => `${a}.${b}.${c}`).filter(v => !MwaaSettings.AIRFLOW_VERSIONS.includes(v)).map(airflowVersion => ({ airflowVersion }))],
     ['a maintenance window off the half hour or malformed', 'weeklyMaintenanceWindowStart',
       fc.oneof(
         fc.tuple(fc.constantFrom(...DAYS), fc.integer({ min: 0, max: 23 }), fc.integer({ min: 1, max: 59 }).filter(m => m !== 30))

@@ -11,7 +11,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AirflowLogLevel, MwaaEnvironment, MwaaSettings, WebserverAccess } from '../src';
+import { AirflowLogLevel, AirflowVersion, MwaaEnvironment, MwaaSettings, WebserverAccess } from '../src';
 import {
   appFindings, buildEnvironment, DAGS_PATH, existingVpc, layerInputs,
   REQUIREMENTS_PATH, STATE_MACHINE_ARN, stackFindings, withCompliancePacks,
@@ -54,9 +54,9 @@ describe('MwaaEnvironment defaults', () => {
   });
 
   test('environment class is mw1.small', () => expect(props.EnvironmentClass).toBe('mw1.small'));
-  test('Airflow version is 2.10.3, one that MWAA supports', () => {
-    expect(props.AirflowVersion).toBe('2.10.3');
-    expect(MwaaSettings.AIRFLOW_VERSIONS).toContain(props.AirflowVersion);
+  test('Airflow version is 3.0.6, the newest that CloudFormation accepts', () => {
+    expect(props.AirflowVersion).toBe('3.0.6');
+    expect(AirflowVersion.all().map(v => v.version)).toContain(props.AirflowVersion);
   });
   test('two schedulers', () => expect(props.Schedulers).toBe(2));
   test('one to two workers', () => {
@@ -205,7 +205,7 @@ describe('MwaaEnvironment props', () => {
     const { template } = synth(stack => buildEnvironment(stack, {
       environmentName: 'Analytics_Airflow-1',
       environmentClass: 'mw1.large',
-      airflowVersion: '2.10.1',
+      airflowVersion: AirflowVersion.V2_10_1,
       schedulers: 3,
       minWorkers: 2,
       maxWorkers: 10,
@@ -538,8 +538,6 @@ describe('MwaaEnvironment validation', () => {
     ['environmentName', { environmentName: '1airflow' }],
     ['environmentName', { environmentName: 'air flow' }],
     ['environmentClass', { environmentClass: 'mw1.huge' }],
-    ['airflowVersion', { airflowVersion: '2.6.3' }],
-    ['airflowVersion', { airflowVersion: '3.9.9' }],
     ['logLevel', { logLevel: 'DEBUG' }],
     ['webserverAccess', { webserverAccess: 'EVERYONE' }],
     ['weeklyMaintenanceWindowStart', { weeklyMaintenanceWindowStart: 'SUN:03:15' }],
@@ -553,8 +551,8 @@ describe('MwaaEnvironment validation', () => {
     ['maxWorkers', { maxWorkers: 26 }],
     ['maxWorkers', { minWorkers: 5, maxWorkers: 3 }],
     ['maxWorkers', { minWorkers: 3 }],
-    ['minWebservers', { airflowVersion: '2.8.1', minWebservers: 2 }],
-    ['maxWebservers', { airflowVersion: '2.8.1', maxWebservers: 3 }],
+    ['minWebservers', { airflowVersion: AirflowVersion.V2_8_1, minWebservers: 2 }],
+    ['maxWebservers', { airflowVersion: AirflowVersion.V2_8_1, maxWebservers: 3 }],
     ['minWebservers', { minWebservers: 1 }],
     ['maxWebservers', { maxWebservers: 6 }],
     ['maxWebservers', { minWebservers: 4, maxWebservers: 3 }],

@@ -138,7 +138,7 @@ const TIMEOUT_MARGIN_SECONDS = 15 * 60;
 const MAX_EXECUTION_SECONDS = 365 * 24 * 3600;
 const FAILURE_PATH = '$.failure';
 /** The pipeline's own states, which no step may reuse. */
-const PIPELINE_STATES = ['ValidateInput', 'ApplyDefaultPipelineName', 'SplitExecutionDate', 'CheckExecutionDateShape', 'ParseExecutionDate',
+const PIPELINE_STATES = ['DeriveExecutionDate', 'ValidateInput', 'ApplyDefaultPipelineName', 'SplitExecutionDate', 'CheckExecutionDateShape', 'ParseExecutionDate',
   'CheckExecutionDate', 'InvalidExecutionDate', 'InvalidPipelineName', 'RecordPipelineStart', 'RecordPipelineSuccess', 'RecordPipelineFailure',
   'CheckFailureCause', 'DefaultFailureCause',
   'PipelineSucceeded', 'PipelineFailed', 'PipelineFailureNotRecorded', 'PipelineAlreadyRunning'];
@@ -150,7 +150,9 @@ const PIPELINE_STATES = ['ValidateInput', 'ApplyDefaultPipelineName', 'SplitExec
  * encrypted log group, alarms, and a rule that closes the record of an
  * execution that timed out or was aborted.
  *
- * Input: `{"pipeline_name"?: string, "execution_date": "YYYY-MM-DD"}`.
+ * Input: `{"pipeline_name"?: string, "execution_date": "YYYY-MM-DD"}`, or
+ * `{"pipeline_name"?: string, "scheduled_time": "<ISO 8601>"}` from a schedule,
+ * whose `execution_date` is the UTC day before the scheduled time.
  */
 export class LakehousePipeline extends Construct implements ILakehousePipeline {
   /**

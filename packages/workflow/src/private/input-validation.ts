@@ -9,9 +9,18 @@ export const INVALID_PIPELINE_NAME_ERROR = 'Lakehouse.InvalidPipelineName';
 const DATE_CHECK = '$.date_check';
 
 /**
+ * The JSONata expression that gives the input `execution_date`: the UTC day
+ * before `scheduled_time`, as Airflow's `ds` is for a daily schedule.
+ */
+export const EXECUTION_DATE_FROM_SCHEDULED_TIME =
+  "$fromMillis($toMillis($states.input.scheduled_time) - 86400000, '[Y0001]-[M01]-[D01]')";
+
+/**
  * Builds the states that check the input before any side effect, and returns
  * the first of them. `next` is entered with `$.pipeline_name` set (the
  * default when absent) and `$.execution_date` a YYYY-MM-DD calendar date.
+ * An input with `scheduled_time` (an ISO 8601 time) and no `execution_date`
+ * first gets `execution_date` = the UTC day before `scheduled_time`.
  *
  * Choice rules have no regular expressions (StringMatches knows only `*`), so
  * the date is checked with intrinsic functions:
@@ -25,6 +34,18 @@ const DATE_CHECK = '$.date_check';
  * 3. days past the end of their month are refused (February allows 29).
  */
 export function inputValidation(scope: Construct, defaultPipelineName: string, next: sfn.IChainable): sfn.State {
+  const validateInput = new sfn.Choice(scope, 'ValidateInput', {
+    comment: 'Checks the input before anything is written',
+  });
+  // A scheduled start (EventBridge Scheduler) passes its scheduled time instead of a date.
+  // Choice rules and intrinsic functions have no date arithmetic; this one state uses JSONata.
+  // A scheduled_time that is not an ISO 8601 time fails the execution here, before anything is written.
+  const deriveDate = sfn.Pass.jsonata(scope, 'DeriveExecutionDate', {
+    comment: 'execution_date is the UTC day before scheduled_time',
+    outputs: `{% $merge([$states.input, {'execution_date': ${EXECUTION_DATE_FROM_SCHEDULED_TIME}}]) %}`,
+  });
+  deriveDate.next(validateInput);
+
   const invalidDate = new sfn.Fail(scope, 'InvalidExecutionDate', {
     error: INVALID_EXECUTION_DATE_ERROR,
     cause: 'The input needs "execution_date" as a YYYY-MM-DD calendar date',
@@ -34,9 +55,6 @@ export function inputValidation(scope: Construct, defaultPipelineName: string, n
     cause: 'The input\'s "pipeline_name", when given, must be a non-empty string',
   });
 
-  const validateInput = new sfn.Choice(scope, 'ValidateInput', {
-    comment: 'Checks the input before anything is written',
-  });
   const applyDefaultName = new sfn.Pass(scope, 'ApplyDefaultPipelineName', {
     result: sfn.Result.fromString(defaultPipelineName),
     resultPath: '$.pipeline_name',
@@ -63,6 +81,11 @@ export function inputValidation(scope: Construct, defaultPipelineName: string, n
 
   const name = '$.pipeline_name';
   validateInput
+    .when(sfn.Condition.and(
+      sfn.Condition.not(sfn.Condition.isPresent('$.execution_date')),
+      sfn.Condition.isPresent('$.scheduled_time'),
+      sfn.Condition.isString('$.scheduled_time'),
+    ), deriveDate)
     .when(sfn.Condition.or(
       sfn.Condition.not(sfn.Condition.isPresent('$.execution_date')),
       sfn.Condition.not(sfn.Condition.isString('$.execution_date')),
