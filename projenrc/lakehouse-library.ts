@@ -106,7 +106,7 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
     this.package.addVersion(version);
     this.package.addField('repository', {
       type: 'git',
-      url: `git+${REGISTRY.repositoryUrl}.git`,
+      url: `${REGISTRY.repositoryUrl}.git`,
       directory: `packages/${options.layer}`,
     });
     this.package.addField('bugs', { url: `${REGISTRY.repositoryUrl}/issues` });
@@ -126,7 +126,14 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
     // The Go module is code only: a Go build resolves every module that aws-cdk-go
     // names, which the consumer test does with its own go.mod (test/consumers/go).
     this.packageTask.exec(`${pacmak} --target go --code-only`);
-    this.package.addField('nx', { targets: { package: { dependsOn: ['build', '^package'] } } });
+    this.package.addField('nx', {
+      targets: {
+        package: {
+          dependsOn: ['build', '^package'],
+          inputs: ['production', '^production', `{workspaceRoot}/scripts/release/pack.js`, { runtime: 'java -version 2>&1; mvn -v; go version; python3 --version' }],
+        },
+      },
+    });
     this.npmignore?.exclude('/test/', '/coverage/', '/test-reports/', '*.test.*', '/tsconfig.dev.json', '/jest.config.json');
   }
 
