@@ -57,7 +57,13 @@ export class ConsumerTest extends Component {
           test: {
             command: `bash ${options.dir}/run.sh ${args.join(' ')}`,
             dependsOn: [options.packaged ? '^package' : '^build'],
-            inputs: ['default', '^production', ...(options.toolchain ? [{ runtime: options.toolchain }] : [])],
+            inputs: [
+              'default',
+              '^production',
+              // What package built: a new tarball, wheel, jar or module reruns the test.
+              ...(options.packaged ? [{ dependentTasksOutputFiles: '**/*', transitive: true }] : []),
+              ...(options.toolchain ? [{ runtime: options.toolchain }] : []),
+            ],
             outputs: [],
             cache: true,
           },

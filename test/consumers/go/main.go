@@ -94,7 +94,7 @@ func main() {
 	}
 	encryption := lakeBucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault
 	keyRef := encryption.KMSMasterKeyID["Fn::GetAtt"]
-	if encryption.SSEAlgorithm != "aws:kms" || len(keyRef) != 2 || !strings.HasPrefix(keyRef[0], "StorageDataLakeKey") || keyRef[1] != "Arn" {
+	if encryption.SSEAlgorithm != "aws:kms" || len(keyRef) != 2 || !strings.HasPrefix(keyRef[0], "StorageKey") || keyRef[1] != "Arn" {
 		fail("the data lake is not encrypted with its customer key: %+v", encryption)
 	}
 	tiered := false

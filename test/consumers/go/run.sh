@@ -6,6 +6,8 @@
 #
 # Usage: run.sh <aws-cdk-go version>   (core and storage must be packaged)
 set -euo pipefail
+# The jsii runtime runs on Node.js; its end-of-life banner is noise here.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="$(node -p "process.versions.node.split('.')[0]")"
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../../.." && pwd)"
 started=$SECONDS

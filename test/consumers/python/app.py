@@ -31,7 +31,7 @@ assert len(buckets) == 1, f"one data-lake bucket named by Naming, found {list(bu
 encryption = bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
 assert encryption["SSEAlgorithm"] == "aws:kms", encryption
 key_ref = encryption["KMSMasterKeyID"]["Fn::GetAtt"]
-assert key_ref[0].startswith("StorageDataLakeKey") and key_ref[1] == "Arn", key_ref
+assert key_ref[0].startswith("StorageKey") and key_ref[1] == "Arn", key_ref
 raw_rules = [rule for rule in bucket["Properties"]["LifecycleConfiguration"]["Rules"] if rule.get("Prefix") == "raw/"]
 assert raw_rules, "a lifecycle rule for raw/"
 assert {"StorageClass": "STANDARD_IA", "TransitionInDays": 45} in raw_rules[0]["Transitions"], raw_rules

@@ -25,7 +25,7 @@ template.hasResourceProperties('AWS::S3::Bucket', {
   BucketName: 'consumer-ts-data-lake-123456789012-eu-west-1',
   BucketEncryption: {
     ServerSideEncryptionConfiguration: [Match.objectLike({
-      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageDataLakeKey'), 'Arn'] } },
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^StorageKey'), 'Arn'] } },
     })],
   },
   // The raw layer moves to Standard-IA after the days the app passed.

@@ -40,15 +40,17 @@ public final class ConsumerApp {
         Template template = Template.fromStack(stack);
         // The data lake: a rotating customer key, the Naming bucket name, and the raw layer's tiering.
         template.hasResourceProperties("AWS::KMS::Key", Map.of("EnableKeyRotation", true));
+        Object encryptedWithTheLakeKey = Map.of("ServerSideEncryptionConfiguration", List.of(Match.objectLike(Map.of(
+                "ServerSideEncryptionByDefault", Map.of(
+                        "SSEAlgorithm", "aws:kms",
+                        "KMSMasterKeyID", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp("^StorageKey.*"), "Arn")))))));
+        Object rawToStandardIa = Match.objectLike(Map.of(
+                "Prefix", "raw/",
+                "Transitions", Match.arrayWith(List.of(Map.of("StorageClass", "STANDARD_IA", "TransitionInDays", 45)))));
         template.hasResourceProperties("AWS::S3::Bucket", Map.of(
                 "BucketName", "consumer-java-data-lake-123456789012-eu-west-1",
-                "BucketEncryption", Map.of("ServerSideEncryptionConfiguration", List.of(Match.objectLike(Map.of(
-                        "ServerSideEncryptionByDefault", Map.of(
-                                "SSEAlgorithm", "aws:kms",
-                                "KMSMasterKeyID", Map.of("Fn::GetAtt", List.of(Match.stringLikeRegexp("^StorageDataLakeKey.*"), "Arn"))))))),
-                "LifecycleConfiguration", Map.of("Rules", Match.arrayWith(List.of(Match.objectLike(Map.of(
-                        "Prefix", "raw/",
-                        "Transitions", Match.arrayWith(List.of(Map.of("StorageClass", "STANDARD_IA", "TransitionInDays", 45)))))))));
+                "BucketEncryption", encryptedWithTheLakeKey,
+                "LifecycleConfiguration", Map.of("Rules", Match.arrayWith(List.of(rawToStandardIa)))));
         // The catalog: one database and one crawler per layer, encrypted with the lake's key.
         template.resourceCountIs("AWS::Glue::Database", 1);
         template.resourceCountIs("AWS::Glue::Crawler", DataLayers.ALL.size());
