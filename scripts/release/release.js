@@ -148,19 +148,31 @@ function releaseIn(cwd, { dryRun, baselineDir, skipBuild, date }) {
   return plan;
 }
 
-/** A clone of HEAD beside this one, with its tags and a hard-linked copy of node_modules. */
+/** A clone of HEAD beside this one, with its tags, node_modules and nx cache. */
 function temporaryClone(repo) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lakehouse-release-'));
   const clone = path.join(tmp, 'repo');
   git(repo, ['clone', '--quiet', repo, clone]);
   git(clone, ['config', 'user.name', 'release dry run']);
   git(clone, ['config', 'user.email', 'release@localhost']);
-  if (fs.existsSync(path.join(repo, 'node_modules'))) {
+  const link = (from, to) => {
+    fs.mkdirSync(path.dirname(to), { recursive: true });
     try {
-      execFileSync('cp', ['-al', path.join(repo, 'node_modules'), path.join(clone, 'node_modules')]);
+      execFileSync('cp', ['-al', from, to]);
     } catch {
-      execFileSync('cp', ['-a', path.join(repo, 'node_modules'), path.join(clone, 'node_modules')]);
+      execFileSync('cp', ['-a', from, to]);
     }
+  };
+  if (fs.existsSync(path.join(repo, 'node_modules'))) {
+    link(path.join(repo, 'node_modules'), path.join(clone, 'node_modules'));
+  }
+  // This tree's nx cache, so unchanged layers are not rebuilt: the cache entries
+  // hard-linked (nx never rewrites one), its index copied (nx writes to it).
+  if (fs.existsSync(path.join(repo, '.nx', 'cache'))) {
+    link(path.join(repo, '.nx', 'cache'), path.join(clone, '.nx', 'cache'));
+  }
+  if (fs.existsSync(path.join(repo, '.nx', 'workspace-data'))) {
+    execFileSync('cp', ['-a', path.join(repo, '.nx', 'workspace-data'), path.join(clone, '.nx', 'workspace-data')]);
   }
   return { tmp, clone };
 }
@@ -193,8 +205,6 @@ function main() {
   const { tmp, clone } = temporaryClone(repo);
   const started = Date.now();
   try {
-    // The clone reads this tree's nx cache, so unchanged layers are not rebuilt.
-    process.env.NX_CACHE_DIRECTORY = path.join(repo, '.nx', 'cache');
     const plan = releaseIn(clone, { ...options, date });
     for (const release of plan) {
       const changelog = fs.readFileSync(path.join(clone, 'packages', release.layer, 'CHANGELOG.md'), 'utf8');
