@@ -6,27 +6,30 @@ export interface LayerReleasesOptions {
   readonly layers: LakehouseLibrary[];
 }
 
+/** publib, the publishing tool the projen ecosystem uses, pinned so a release is repeatable. */
+const PUBLIB = 'publib@0.2.1061';
+
 /** The registry secrets each publish job reads. */
 const PUBLISH_JOBS: { target: string; name: string; tool: Record<string, unknown>; command: string; env: Record<string, string> }[] = [
   {
     target: 'js',
     name: 'npm',
     tool: {},
-    command: 'for dir in dist/release/js/*/; do npx -p publib@latest publib-npm "$dir"; done',
+    command: `for dir in dist/release/js/*/; do npx -p ${PUBLIB} publib-npm "$dir"; done`,
     env: { NPM_TOKEN: '${{ secrets.NPM_TOKEN }}', NPM_ACCESS_LEVEL: 'public' },
   },
   {
     target: 'python',
     name: 'PyPI',
     tool: { uses: 'actions/setup-python@v5', with: { 'python-version': '3.11' } },
-    command: 'for dir in dist/release/python/*/; do npx -p publib@latest publib-pypi "$dir"; done',
+    command: `for dir in dist/release/python/*/; do npx -p ${PUBLIB} publib-pypi "$dir"; done`,
     env: { TWINE_USERNAME: '__token__', TWINE_PASSWORD: '${{ secrets.PYPI_TOKEN }}' },
   },
   {
     target: 'java',
     name: 'Maven Central',
     tool: { uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
-    command: 'for dir in dist/release/java/*/; do npx -p publib@latest publib-maven "$dir"; done',
+    command: `for dir in dist/release/java/*/; do npx -p ${PUBLIB} publib-maven "$dir"; done`,
     env: {
       MAVEN_SERVER_ID: 'central-ossrh',
       MAVEN_USERNAME: '${{ secrets.MAVEN_USERNAME }}',
@@ -39,7 +42,7 @@ const PUBLISH_JOBS: { target: string; name: string; tool: Record<string, unknown
     target: 'go',
     name: 'the Go module repository',
     tool: { uses: 'actions/setup-go@v5', with: { 'go-version': '^1.22.0' } },
-    command: 'npx -p publib@latest publib-golang dist/release/go',
+    command: `npx -p ${PUBLIB} publib-golang dist/release/go`,
     env: {
       GITHUB_TOKEN: '${{ secrets.GO_GITHUB_TOKEN }}',
       GITHUB_REPO: REGISTRY.goRepository.replace(/^github\.com\//, ''),
@@ -101,9 +104,7 @@ export class LayerReleases extends Component {
     workflow.on({ push: { branches: ['main'] }, workflowDispatch: {} });
     // Two releases at once would compute the same versions.
     workflow.file?.addOverride('concurrency', { 'group': 'release', 'cancel-in-progress': false });
-    const setup = [
-      { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '22', 'cache': 'npm' } },
-    ];
+    const node = { name: 'Setup Node.js', uses: 'actions/setup-node@v4', with: { 'node-version': '22' } };
     workflow.addJobs({
       release: {
         name: 'Version, build and tag the changed layers',
@@ -112,7 +113,7 @@ export class LayerReleases extends Component {
         outputs: { released: { stepId: 'release', outputName: 'released' } },
         steps: [
           { name: 'Checkout', uses: 'actions/checkout@v4', with: { 'fetch-depth': 0 } },
-          ...setup,
+          { ...node, with: { ...node.with, cache: 'npm' } },
           { name: 'Setup Python', uses: 'actions/setup-python@v5', with: { 'python-version': '3.11' } },
           { name: 'Setup Java', uses: 'actions/setup-java@v4', with: { 'distribution': 'temurin', 'java-version': '17' } },
           { name: 'Setup Go', uses: 'actions/setup-go@v5', with: { 'go-version': '^1.22.0' } },
@@ -149,7 +150,8 @@ export class LayerReleases extends Component {
           runsOn: ['ubuntu-latest'],
           permissions: { contents: github.workflows.JobPermission.READ },
           steps: [
-            ...setup,
+            // No checkout here: only the packages of the release job are published.
+            node,
             ...(job.tool.uses ? [{ name: `Setup ${job.target}`, ...job.tool }] : []),
             { name: 'Download the packages', uses: 'actions/download-artifact@v4', with: { name: 'release', path: 'dist/release' } },
             { name: `Publish to ${job.name}`, run: job.command, env: job.env },
