@@ -201,7 +201,7 @@ function main() {
     releaseIn(repo, { ...options, date });
     return;
   }
-  const before = dirtyPaths(repo).join('\n');
+  const before = new Set(dirtyPaths(repo));
   const { tmp, clone } = temporaryClone(repo);
   const started = Date.now();
   try {
@@ -213,8 +213,9 @@ function main() {
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  if (dirtyPaths(repo).join('\n') !== before) {
-    throw new Error('the dry run changed this working tree');
+  const changed = dirtyPaths(repo).filter(entry => !before.has(entry));
+  if (changed.length > 0) {
+    throw new Error(`the dry run changed this working tree:\n${changed.join('\n')}`);
   }
   log(`dry run done in ${Math.round((Date.now() - started) / 1000)} s: nothing tagged, committed or published, working tree unchanged`);
 }
