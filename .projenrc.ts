@@ -1,4 +1,4 @@
-import { ConsumerTest, LakehouseLibrary, LakehouseMonorepo, SandboxApp, TestingPackage } from './projenrc';
+import { CONSUMER_CDK_VERSIONS, ConsumerTest, LakehouseLibrary, LakehouseMonorepo, LayerReleases, SandboxApp, TestingPackage } from './projenrc';
 
 const root = new LakehouseMonorepo();
 
@@ -18,5 +18,13 @@ new SandboxApp(root, { layers: [core, storage, metadata, catalog, analytics, wor
 
 // A fresh app outside the workspace installs the packed layers at the aws-cdk-lib and constructs floor they declare.
 new ConsumerTest(root, { dir: 'test/consumers/floor', layers: [core, storage, metadata, catalog, analytics, workflow, orchestration] });
+// New apps in each jsii language install what `package` built for the registries: tarballs, wheels, jars, Go modules.
+new ConsumerTest(root, { dir: 'test/consumers/typescript', layers: [core, storage], packaged: true, args: [CONSUMER_CDK_VERSIONS.typescript], toolchain: 'node --version' });
+new ConsumerTest(root, { dir: 'test/consumers/python', layers: [core, storage], packaged: true, args: [CONSUMER_CDK_VERSIONS.python], toolchain: 'python3 --version' });
+new ConsumerTest(root, { dir: 'test/consumers/java', layers: [core, storage, catalog], packaged: true, args: [CONSUMER_CDK_VERSIONS.java], toolchain: 'java -version 2>&1 && mvn -v' });
+new ConsumerTest(root, { dir: 'test/consumers/go', layers: [core, storage], packaged: true, args: [CONSUMER_CDK_VERSIONS.go], toolchain: 'go version' });
+
+// Each layer is released on its own version, tag and changelog, to npm, PyPI, Maven Central and Go.
+new LayerReleases(root, { layers: [core, storage, metadata, catalog, analytics, workflow, orchestration] });
 
 root.synth();

@@ -1,7 +1,27 @@
+import * as path from 'path';
 import { awscdk, javascript, typescript } from 'projen';
 import { TestingPackage } from './testing-package';
 import { VERSIONS } from './versions';
 import { joinWorkspace, memberOptions, replaceBuildTask } from './workspace';
+
+/**
+ * Where every layer is published. One GitHub organisation owns them all:
+ * the npm scope, the Maven Central namespace that GitHub verification grants
+ * it (`io.github.<org>`), the PyPI names and the Go repository that the
+ * release workflow pushes the generated modules to.
+ */
+export const REGISTRY = {
+  githubOrg: 'lakehouse-cdk',
+  repositoryUrl: 'https://github.com/lakehouse-cdk/lakehouse-cdk',
+  npmScope: '@lakehouse-cdk',
+  mavenGroupId: 'io.github.lakehouse-cdk',
+  /** Java packages can't hold a hyphen. */
+  javaPackagePrefix: 'io.github.lakehousecdk',
+  pypiPrefix: 'lakehouse-cdk',
+  pythonModulePrefix: 'lakehouse_cdk',
+  /** The jsii Go target publishes each layer under `<goRepository>/<layer>`. */
+  goRepository: 'github.com/lakehouse-cdk/lakehouse-cdk-go',
+} as const;
 
 export interface LakehouseLibraryOptions {
   /** The layer name: the folder under packages/, the npm name and the Python module. */
@@ -22,7 +42,8 @@ export interface LakehouseLibraryOptions {
 
 /**
  * One lakehouse layer as a jsii construct library: `@lakehouse-cdk/<layer>`
- * on npm, `lakehouse_cdk.<layer>` on PyPI.
+ * on npm, `lakehouse-cdk.<layer>` on PyPI, `io.github.lakehouse-cdk:lakehouse-cdk-<layer>`
+ * on Maven Central and `github.com/lakehouse-cdk/lakehouse-cdk-go/<layer>` for Go.
  */
 export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
   public readonly layer: string;
@@ -33,9 +54,14 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
     super({
       ...memberOptions(root),
       outdir: `packages/${options.layer}`,
-      name: `@lakehouse-cdk/${options.layer}`,
+      name: `${REGISTRY.npmScope}/${options.layer}`,
       description: options.description,
-      keywords: ['aws-cdk', 'cdk', 'lakehouse', 'data-lake', options.layer],
+      // Construct Hub lists only packages with the keyword `awscdk`.
+      keywords: ['awscdk', 'aws-cdk', 'cdk', 'lakehouse', 'data-lake', options.layer],
+      homepage: `${REGISTRY.repositoryUrl}/tree/main/packages/${options.layer}#readme`,
+      npmAccess: javascript.NpmAccess.PUBLIC,
+      // Published JavaScript carries no inline source maps (and no copy of the sources).
+      tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
       stability: 'experimental',
       // Peer ranges start at the floor; projen pins each devDependency to the
       // floor itself, the one copy of the workspace, so jsii compiles against it.
@@ -54,8 +80,17 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
         ...(options.devDeps ?? []),
       ],
       publishToPypi: {
-        distName: `lakehouse-cdk.${options.layer}`,
-        module: `lakehouse_cdk.${options.layer}`,
+        distName: `${REGISTRY.pypiPrefix}.${options.layer}`,
+        module: `${REGISTRY.pythonModulePrefix}.${options.layer}`,
+      },
+      publishToMaven: {
+        mavenGroupId: REGISTRY.mavenGroupId,
+        mavenArtifactId: `${REGISTRY.pypiPrefix}-${options.layer}`,
+        javaPackage: `${REGISTRY.javaPackagePrefix}.${options.layer}`,
+      },
+      publishToGo: {
+        moduleName: REGISTRY.goRepository,
+        packageName: options.layer,
       },
       jestOptions: {
         passWithNoTests: false,
@@ -69,13 +104,36 @@ export class LakehouseLibrary extends awscdk.AwsCdkConstructLibrary {
     });
     this.layer = options.layer;
     this.package.addVersion(version);
+    this.package.addField('repository', {
+      type: 'git',
+      url: `${REGISTRY.repositoryUrl}.git`,
+      directory: `packages/${options.layer}`,
+    });
+    this.package.addField('bugs', { url: `${REGISTRY.repositoryUrl}/issues` });
     joinWorkspace(this);
 
     // nx owns the order: build = compile + API.md; test and package are separate, cached targets.
     replaceBuildTask(this, 'Compile with jsii and generate API.md', ['compile', 'post-compile']);
-    // Outside CI projen packages every jsii target; the js target is enough for npm and the sandbox.
+    // package builds every target (npm, PyPI, Maven, Go) in one jsii-pacmak run, in CI
+    // too. The npm tarball is packed from a copy whose manifest names no private
+    // workspace package. The Java and Go bindings of a layer build against those of
+    // the layers it depends on, so nx packages those first.
     this.packageTask.reset();
-    this.packageTask.spawn(this.tasks.tryFind('package:js')!);
+    // jsii-pacmak runs the pack command in a temporary copy of the package: the script's path is absolute.
+    const packScript = path.posix.join(path.posix.relative(this.outdir, root.outdir), 'scripts/release/pack.js');
+    const pacmak = `jsii-pacmak -v --pack-command "node $(pwd)/${packScript}"`;
+    this.packageTask.exec(`${pacmak} --target js --target python --target java`);
+    // The Go module is code only: a Go build resolves every module that aws-cdk-go
+    // names, which the consumer test does with its own go.mod (test/consumers/go).
+    this.packageTask.exec(`${pacmak} --target go --code-only`);
+    this.package.addField('nx', {
+      targets: {
+        package: {
+          dependsOn: ['build', '^package'],
+          inputs: ['production', '^production', `{workspaceRoot}/scripts/release/pack.js`, { runtime: 'java -version 2>&1; mvn -v; go version; python3 --version' }],
+        },
+      },
+    });
     this.npmignore?.exclude('/test/', '/coverage/', '/test-reports/', '*.test.*', '/tsconfig.dev.json', '/jest.config.json');
   }
 

@@ -168,7 +168,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       receiveArgs: true,
     });
     this.addTask('package', {
-      description: 'Package every library for npm (js target)',
+      description: 'Package every library for npm, PyPI, Maven Central and Go into its dist/ (cached by nx)',
       exec: nx('run-many -t package'),
     });
     this.addTask('bench:build', {
