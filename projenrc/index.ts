@@ -4,3 +4,4 @@ export * from './lakehouse-library';
 export * from './sandbox-app';
 export * from './testing-package';
 export * from './consumer-test';
+export * from './python-suites';

@@ -17,7 +17,8 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-echo "== 1. cold build+test"
+echo "bench:build: logs in $logs"
+echo "== 1. cold build+test (a few minutes; log $logs/bench-cold.log)"
 $nx reset >/dev/null 2>&1
 rm -rf packages/*/lib packages/*/.jsii packages/*/tsconfig.tsbuildinfo apps/*/lib apps/*/cdk.out
 start=$(now)
