@@ -102,7 +102,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
             cache: true,
           },
           test: {
-            dependsOn: ['build'],
+            // jest compiles the package's own source; only the packages it imports must be built.
+            dependsOn: ['^build'],
             inputs: ['testing', '^production'],
             outputs: ['{projectRoot}/coverage', '{projectRoot}/test-reports'],
             cache: true,
