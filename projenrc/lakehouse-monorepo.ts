@@ -140,7 +140,11 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
     });
     this.addTask('build', {
       description: 'Synthesize the project files, then build every package (cached by nx)',
-      steps: [{ spawn: 'default' }, { exec: nx('run-many -t build') }],
+      steps: [
+        { spawn: 'default' },
+        { exec: nx('run-many -t build') },
+        { say: 'built; next: npx projen test runs every test, npx projen local runs the pipeline here' },
+      ],
     });
     this.addTask('test', {
       description: 'Every test: jest in every package and every pytest suite, each cached by nx',
