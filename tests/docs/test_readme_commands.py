@@ -8,22 +8,24 @@ project names a project and a target that exist.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP = {"node_modules", ".git", ".venv", ".nx", ".local", "cdk.out", "dist", "lib", "dbt_packages", "target"}
+# Installed, generated or cached trees.
+SKIP = {"node_modules", ".git", ".nx", ".local", "cdk.out", "dist", "lib", "dbt_packages", "target", "__pycache__"}
 
 
 def markdown_files() -> list[Path]:
-    files = []
-    for path in ROOT.rglob("*.md"):
-        parts = set(path.relative_to(ROOT).parts)
-        if not parts & SKIP and not any(part.startswith(".venv") for part in parts) and path.name != "API.md":
-            files.append(path)
-    return sorted(files)
+    """The repository's Markdown files; API.md is generated from the source."""
+    found = []
+    for folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in SKIP and not d.startswith(".venv")]
+        found += [Path(folder, name) for name in names if name.endswith(".md") and name != "API.md"]
+    return sorted(found)
 
 
 def commands(pattern: str) -> list[tuple[str, str]]:
@@ -55,9 +57,10 @@ def nx_projects() -> dict[str, set[str]]:
     for manifest in [*ROOT.glob("packages/*/package.json"), *ROOT.glob("apps/*/package.json")]:
         data = json.loads(manifest.read_text())
         projects[data["name"]] = set(data.get("scripts", {})) | set(data.get("nx", {}).get("targets", {}))
-    for config in ROOT.rglob("project.json"):
-        if not set(config.relative_to(ROOT).parts) & SKIP:
-            data = json.loads(config.read_text())
+    for folder, subfolders, names in os.walk(ROOT):
+        subfolders[:] = [d for d in subfolders if d not in SKIP and not d.startswith(".venv")]
+        if "project.json" in names:
+            data = json.loads(Path(folder, "project.json").read_text())
             projects[data["name"]] = set(data.get("targets", {}))
     return projects
 
