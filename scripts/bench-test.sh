@@ -87,7 +87,8 @@ head_cached=$(run_tests head head-cached cached)
 echo "HEAD cached: ${head_cached}s; cached / cold: $(ratio "$head_cached" "$head_cold"); $(wc -l <"$logs/head-cached.log") lines of output"
 
 echo "== 4. test files added since $base"
-added=$(git -C "$repo" diff --name-only --diff-filter=A "$base" HEAD -- '*.test.ts' '*test_*.py' | sort)
+# Against the commit measured in 2, which the worktree holds.
+added=$(git -C "$logs/head" diff --name-only --diff-filter=A "$base" HEAD -- '*.test.ts' '*test_*.py' | sort)
 if [ -z "$added" ]; then
   echo "none: every test at HEAD existed at the base commit, so 2 is the time of the base's tests"
 else
