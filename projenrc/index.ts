@@ -5,3 +5,4 @@ export * from './sandbox-app';
 export * from './testing-package';
 export * from './consumer-test';
 export * from './release';
+export * from './python-suites';

@@ -1,5 +1,5 @@
 import { Component, github, javascript, JsonFile, typescript } from 'projen';
-import { resolveWorkspaceDeps } from './workspace';
+import { PYTEST_TARGET, pythonTestInputs } from './python-suites';
 import { VERSIONS } from './versions';
 
 /** Outputs a cached `build` must restore, or a cache hit leaves a package incomplete. */
@@ -91,6 +91,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
             '!{projectRoot}/tsconfig.dev.json',
           ],
           testing: ['default', ...GENERATED],
+          // What every pytest run reads besides its own folder: the pytest setup and the virtualenv's requirements.
+          pythonTests: pythonTestInputs(),
         },
         targetDefaults: {
           build: {
@@ -100,7 +102,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
             cache: true,
           },
           test: {
-            dependsOn: ['build'],
+            // jest compiles the package's own source; only the packages it imports must be built.
+            dependsOn: ['^build'],
             inputs: ['testing', '^production'],
             outputs: ['{projectRoot}/coverage', '{projectRoot}/test-reports'],
             cache: true,
@@ -122,32 +125,40 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
     for (const name of ['build', 'compile', 'post-compile', 'pre-compile', 'package', 'test', 'watch']) {
       this.tasks.removeTask(name);
     }
-    const nx = (args: string) => `nx ${args} --output-style=stream`;
+    // Successful and cached tasks print one line each; a failing task prints its whole output.
+    const nx = (args: string) => `nx ${args} --output-style=static-failures-only`;
+    const everything = `-t build test ${PYTEST_TARGET}`;
 
+    // First, so that a wrong Python fails in a second rather than after minutes of building.
+    const python = this.addTask('check-python', {
+      description: 'Check that the Python the virtualenv is made from is a supported version (3.11 or 3.12)',
+      exec: 'bash scripts/check-python.sh',
+    });
     const venv = this.addTask('venv', {
       description: 'Create .venv from requirements-dev.txt and the DAG test venvs .venv-airflow3 and .venv-airflow2; each redone only when its requirements change',
       exec: 'bash scripts/venv.sh',
     });
     this.addTask('build', {
       description: 'Synthesize the project files, then build every package (cached by nx)',
-      steps: [{ spawn: 'default' }, { exec: nx('run-many -t build') }],
+      steps: [
+        { spawn: 'default' },
+        { exec: nx('run-many -t build') },
+        { say: 'built; next: npx projen test runs every test, npx projen local runs the pipeline here' },
+      ],
     });
     this.addTask('test', {
-      description: 'Every test: build and jest in every package (cached by nx), then pytest',
+      description: 'Every test: jest in every package and every pytest suite, each cached by nx',
       steps: [
-        { exec: nx('run-many -t build test') },
+        { spawn: python.name },
         { spawn: venv.name },
-        { exec: '.venv/bin/python -m pytest' },
-        // The one DAG on each Airflow version MWAA runs it on.
-        { exec: '.venv-airflow3/bin/python -m pytest dags/tests' },
-        { exec: '.venv-airflow2/bin/python -m pytest dags/tests' },
+        { exec: nx(`run-many ${everything}`), receiveArgs: true },
+        { say: 'tests passed; next: npx projen local runs the pipeline here, npx projen affected tests only what a change touches' },
       ],
     });
     this.addTask('local', {
       description: 'Run the whole pipeline on this machine: build and synthesize the sandbox, then moto, Airflow and dbt on DuckDB',
       steps: [
-        // Before the build, so a wrong Python fails in a second rather than after minutes.
-        { exec: 'bash scripts/check-python.sh' },
+        { spawn: python.name },
         { exec: nx('run @lakehouse-cdk/sandbox:build') },
         { spawn: venv.name },
         // Arguments after `--` reach the runner: npx projen local -- --dates 2026-01-01,2026-01-02
@@ -163,13 +174,20 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       ],
     });
     this.addTask('affected', {
-      description: 'Build and test only what the change touches, against main',
-      exec: nx('affected -t build test'),
-      receiveArgs: true,
+      description: 'Build and test (jest and pytest) only what the change touches, against main',
+      steps: [
+        { spawn: python.name },
+        { spawn: venv.name },
+        { exec: nx(`affected ${everything}`), receiveArgs: true },
+      ],
     });
     this.addTask('package', {
       description: 'Package every library for npm, PyPI, Maven Central and Go into its dist/ (cached by nx)',
       exec: nx('run-many -t package'),
+    });
+    this.addTask('bench:test', {
+      description: 'Measure a cold npx projen test at the base commit (BENCH_BASE) against HEAD, and HEAD from the cache',
+      exec: 'bash scripts/bench-test.sh',
     });
     this.addTask('bench:build', {
       description: 'Measure cold, cached and affected builds and the sandbox synth time',
@@ -200,15 +218,10 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
           },
           { name: 'Install', run: 'npm ci' },
           { name: 'Project files are up to date', run: 'npx projen && git diff --exit-code' },
+          { name: 'Python virtualenv', run: 'npx projen venv' },
           {
-            name: 'Build and test what the change affects',
-            run: 'npx nx affected -t build test --base=origin/${{ github.base_ref }} --head=HEAD --output-style=stream',
-          },
-          {
-            // The Python suites read the synthesized sandbox; its build is a cache hit when unaffected.
-            name: 'Python tests (cfn-lint, Airflow, moto, dbt)',
-            run: 'npx nx run @lakehouse-cdk/sandbox:build --output-style=stream && npx projen venv && .venv/bin/python -m pytest'
-              + ' && .venv-airflow3/bin/python -m pytest dags/tests && .venv-airflow2/bin/python -m pytest dags/tests',
+            name: 'Build and test (jest and pytest) what the change affects',
+            run: `npx nx affected -t build test ${PYTEST_TARGET} --base=origin/\${{ github.base_ref }} --head=HEAD --output-style=stream`,
           },
         ],
       },
@@ -216,22 +229,18 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
   }
 }
 
-/** Resolves the members' "*" versions after the root install, and installs again when a member's manifest moved. */
+/** Installs at the root when a member's manifest moved: the lock file covers every member. */
 class WorkspaceDependencyResolver extends Component {
   constructor(private readonly root: LakehouseMonorepo) {
     super(root);
   }
 
   public postSynthesize(): void {
-    // A member's package.json changes the root lock file too, but projen only
-    // installs when the root package.json changes.
+    // projen installs when the root package.json changes; a member's package.json changes the root lock file too.
     const membersChanged = this.root.subprojects.some(member => (member as javascript.NodeProject).package?.file.changed);
-    const changes = resolveWorkspaceDeps(this.root);
-    if (changes.length > 0) {
-      this.root.logger.info(`workspace dependency versions resolved: ${changes.join(', ')}`);
-    }
-    if (membersChanged || changes.length > 0) {
-      (this.root.package as any).installDependencies();
+    if (membersChanged && !this.root.package.file.changed) {
+      this.root.logger.info('Installing dependencies at the root: a workspace member\'s package.json changed');
+      this.root.tasks.runTask(this.root.package.installTask.name);
     }
   }
 }

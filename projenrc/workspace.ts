@@ -1,4 +1,5 @@
-import { javascript, Project, typescript } from 'projen';
+import * as path from 'path';
+import { javascript, LogLevel, Project, ProjenrcFile, typescript } from 'projen';
 import { VERSIONS } from './versions';
 
 /**
@@ -6,15 +7,13 @@ import { VERSIONS } from './versions';
  * root serves the whole monorepo.
  */
 export function joinWorkspace(project: javascript.NodeProject): void {
-  // projen hides these NodePackage steps; the workspace reorders them.
-  const pkg = project.package as any;
-  // The root installs once for every workspace; a member installing on its own
-  // would create a nested node_modules and a second aws-cdk-lib.
-  pkg.installDependencies = () => {};
-  // "*" versions can only be resolved after the root install; the root does it.
-  const resolve = pkg.resolveDepsAndWritePackageJson.bind(pkg);
-  pkg.resolveDepsAndWritePackageJson = () => [];
-  (project as any).__resolveWorkspaceDeps = resolve;
+  // The root installs once for every workspace member; a member installing on
+  // its own would create a nested node_modules and a second aws-cdk-lib. projen
+  // runs a member's install task after synthesis: it does nothing. A member's
+  // "*" versions resolve against the root node_modules, so a new dependency
+  // takes a version range rather than "*".
+  project.package.installTask.reset();
+  project.package.installCiTask.reset();
 
   // projen runs from the root only; members must not re-synthesize the repo.
   project.defaultTask?.reset();
@@ -23,20 +22,26 @@ export function joinWorkspace(project: javascript.NodeProject): void {
   // jsii and the CDK CLI print an end-of-life banner on every run under Node 20.
   project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
 
+  // Generated files name the file to edit: the root's .projenrc.ts.
+  new RootProjenrc(project);
+
   // Types are hoisted to the root node_modules.
   for (const file of ['tsconfig.dev.json', 'tsconfig.json']) {
     project.tryFindObjectFile(file)?.addDeletionOverride('compilerOptions.typeRoots');
   }
 }
 
-/** Resolves the members' "*" dependency versions after the root install. */
-export function resolveWorkspaceDeps(root: Project): string[] {
-  const changes: string[] = [];
-  for (const member of root.subprojects) {
-    const resolve = (member as any).__resolveWorkspaceDeps as (() => string[] | undefined) | undefined;
-    changes.push(...(resolve?.() ?? []));
+/** A member's projenrc is the root's: the notice in its generated files names that file. */
+class RootProjenrc extends ProjenrcFile {
+  public readonly filePath: string;
+
+  constructor(member: Project) {
+    super(member);
+    this.filePath = path.relative(member.outdir, path.join(member.root.outdir, '.projenrc.ts'));
   }
-  return changes;
+
+  /** The file is the root's; the member's .gitignore has nothing to keep. */
+  public preSynthesize(): void {}
 }
 
 /** Common options of every TypeScript member of the workspace. */
@@ -57,6 +62,8 @@ export function memberOptions(root: typescript.TypeScriptProject) {
     depsUpgrade: false,
     github: false,
     projenrcJson: false,
+    // A member installs nothing itself (the root does): its "Installing dependencies" notice would be noise.
+    logging: { level: LogLevel.WARN },
   };
 }
 

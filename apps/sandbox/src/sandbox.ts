@@ -57,7 +57,7 @@ class DataStack extends Stack {
       naming,
       bucket: this.storage.bucket,
       encryptionKey: this.storage.encryptionKey,
-      // The pipeline starts the raw and curated crawlers; only processed runs on a schedule (R2.5).
+      // The pipeline starts the raw and curated crawlers; only processed runs on a schedule.
       crawlerOptions: [{ layer: DataLayer.PROCESSED, schedule: config.processedCrawlerSchedule }],
       // The raw tables the dbt staging models read, defined so that their SerDe skips malformed lines
       // (ignore.malformed.json): the raw crawler then only adds their ingest_date partitions.

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -5,7 +6,7 @@ import { formatFindings, readValidationReport, synthFailure } from '@lakehouse-c
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
+import { CONTEXT_KEYS, loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
 import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
 import { formatSummary, summarizeAssembly } from '../src/summary';
 
@@ -99,6 +100,39 @@ describe('configuration', () => {
     expect(() => buildSandbox(new App(), { ...SANDBOX_DEFAULTS, environment: 'Sandbox' })).toThrow(/environment must be lowercase/);
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:icebergMaintenanceDays': 'SUNDAY' } }), {})).toThrow(/lakehouse:icebergMaintenanceDays/);
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:dbtBytesScannedCutoff': '10GB' } }), {})).toThrow(/lakehouse:dbtBytesScannedCutoff/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:maintenanceBytesScannedCutoff': -1 } }), {})).toThrow(/lakehouse:maintenanceBytesScannedCutoff must be a whole number/);
+  });
+
+  test('a misspelled lakehouse: key is an error that lists every valid key', () => {
+    const misspelled = () => loadSandboxConfig(new App({ context: { 'lakehouse:mwaaEnviromentClass': 'mw1.medium' } }), {});
+    expect(misspelled).toThrow(/^lakehouse:mwaaEnviromentClass is not a sandbox setting; the settings are /);
+    for (const key of Object.keys(CONTEXT_KEYS)) expect(misspelled).toThrow(`lakehouse:${key}`);
+    // Other tools' context (feature flags, cdk-nag, the retention guard) is not the sandbox's to check.
+    expect(() => loadSandboxConfig(new App({ context: { '@aws-cdk/core:newStyleStackSynthesis': true, '@lakehouse-cdk/core:removeDataOnDestroy': 'false' } }), {})).not.toThrow();
+  });
+
+  test('tags that are not a JSON object of strings are a named error, not a SyntaxError', () => {
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:tags': '{Team:data}' } }), {})).toThrow(/^lakehouse:tags must be a JSON object of string values.*not valid JSON.*; got \{Team:data\}$/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:tags': '["data"]' } }), {})).toThrow(/^lakehouse:tags must be a JSON object/);
+    expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:tags': { Cost: 12 } } }), {})).toThrow(/^lakehouse:tags must be a JSON object/);
+    expect(loadSandboxConfig(new App({ context: { 'lakehouse:tags': { Team: 'data' } } }), {}).tags).toEqual({ Team: 'data' });
+  });
+
+  test('the app prints a bad setting as one line naming the key, without a stack, and fails', () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-cli-'));
+    const run = spawnSync(process.execPath, [path.join(__dirname, '..', 'lib', 'main.js')], {
+      encoding: 'utf8',
+      env: { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify({ 'lakehouse:tags': 'Team=data' }) },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sandbox: lakehouse:tags must be a JSON object of string values.*; got Team=data$/)]);
+  });
+
+  test('the README\'s configuration table lists exactly the context keys the app reads', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.split('## Configuration')[1].split('\n## ')[0];
+    const listed = [...section.matchAll(/^\| `([A-Za-z]+)` \|/gm)].map(match => match[1]);
+    expect(listed.sort()).toEqual(Object.keys(CONTEXT_KEYS).sort());
   });
 
   test('maintenance days and the job workgroups\' bounds come from context', () => {
@@ -162,7 +196,7 @@ test('the summary lists every stack with its resources', () => {
   expect(() => summarizeAssembly(path.join(app.outdir, 'missing'))).toThrow(/no cloud assembly/);
 });
 
-test('each stack outputs what an operator needs (R8.4)', () => {
+test('each stack outputs what an operator needs', () => {
   const outputs = (stack: keyof SandboxStacks) => Object.keys(Template.fromStack(stacks[stack]).toJSON().Outputs ?? {});
   expect(outputs('data')).toEqual(expect.arrayContaining([
     'DataLakeBucketName', 'AccessLogsBucketName', 'DagsBucketName', 'DataLakeKeyArn', 'GlueDatabaseName',
@@ -172,7 +206,7 @@ test('each stack outputs what an operator needs (R8.4)', () => {
   expect(outputs('orchestration')).toEqual(expect.arrayContaining(['MwaaEnvironmentName', 'MwaaWebserverUrl']));
 });
 
-test('named resources follow the {project}-{environment}-{component} convention (R9.6)', () => {
+test('named resources follow the {project}-{environment}-{component} convention', () => {
   const names: Array<[string, string, unknown]> = [];
   const nameProperties: Record<string, string> = {
     'AWS::S3::Bucket': 'BucketName',

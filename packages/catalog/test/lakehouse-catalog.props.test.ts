@@ -60,7 +60,7 @@ function expectedPrefix(props: Generated, layer: DataLayer): string {
   return props.crawlerOptions?.find(o => o.layer === layer)?.prefix ?? DataLayers.prefix(layer);
 }
 
-describe('P10: crawlers over generated layer sets and schedules', () => {
+describe('crawlers over generated layer sets and schedules', () => {
   test('each crawler targets its own prefix, the catalog database and a valid schedule; the role reads only crawled prefixes', () => {
     fc.assert(fc.property(validProps, props => {
       const { template } = synth(stack => new LakehouseCatalog(stack, 'Catalog', { bucket: existingBucket(stack), ...props }));

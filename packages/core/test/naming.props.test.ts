@@ -11,7 +11,7 @@ const projects = word(2, 8);
 const environments = word(2, 6);
 const components = word(6, 20);
 
-describe('P9: generated names', () => {
+describe('generated names', () => {
   test('always satisfy the target service rules', () => {
     fc.assert(fc.property(projects, environments, components, kinds, (project, environment, component, kind) => {
       const rules = Naming.rulesFor(kind);

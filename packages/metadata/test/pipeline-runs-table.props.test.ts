@@ -14,7 +14,7 @@ const validTableProps = () => fc.record({
   deletionProtection: fc.option(fc.boolean(), { nil: undefined }),
 }).filter(v => !(v.destroy && v.deletionProtection === true));
 
-test('P3: the table always has the key schema, the status GSI, PITR and on-demand billing', () => {
+test('the table always has the key schema, the status GSI, PITR and on-demand billing', () => {
   fc.assert(fc.property(validTableProps(), v => {
     const { template } = synth(stack => {
       new PipelineRunsTable(stack, 'Runs', {

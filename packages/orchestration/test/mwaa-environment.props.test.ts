@@ -37,7 +37,7 @@ const validProps: fc.Arbitrary<Partial<MwaaEnvironmentProps>> = fc.tuple(
 ).map(([sizing, rest]) => ({ ...sizing, ...rest }));
 
 describe('MwaaEnvironment properties', () => {
-  test('P4: for any valid props, all five logs are on at INFO or above, the UI is private unless opted in, and it runs in exactly two subnets', () => {
+  test('for any valid props, all five logs are on at INFO or above, the UI is private unless opted in, and it runs in exactly two subnets', () => {
     fc.assert(fc.property(validProps, props => {
       const { template } = synth(stack => buildEnvironment(stack, props));
       const environment = (Object.values(template.findResources('AWS::MWAA::Environment'))[0] as any).Properties;

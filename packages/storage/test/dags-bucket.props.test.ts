@@ -7,7 +7,7 @@ import * as fc from 'fast-check';
 import { DagsBucket } from '../src';
 import { expectEveryBucketSecure } from './helpers';
 
-test('P2: the DAGs bucket is versioned, encrypted, private, SSL-only and has lifecycle rules for any valid props', () => {
+test('the DAGs bucket is versioned, encrypted, private, SSL-only and has lifecycle rules for any valid props', () => {
   fc.assert(fc.property(
     fc.record({ noncurrent: fc.integer({ min: 1, max: 3650 }), withKey: fc.boolean(), withLogs: fc.boolean(), destroy: fc.boolean() }),
     v => {

@@ -36,7 +36,7 @@ const validStorageProps = (): fc.Arbitrary<DataLakeStorageProps & { withDags: bo
     destroy: v.destroy,
   }));
 
-test('P2: every bucket of the storage layer is versioned, encrypted, private, SSL-only and has lifecycle rules', () => {
+test('every bucket of the storage layer is versioned, encrypted, private, SSL-only and has lifecycle rules', () => {
   fc.assert(fc.property(validStorageProps(), ({ withDags, destroy, ...props }) => {
     const { template } = synth(stack => {
       const storage = new DataLakeStorage(stack, 'Storage', props);

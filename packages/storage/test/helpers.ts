@@ -16,7 +16,7 @@ export function bucketByPrefix(template: Template, bucketIdPrefix: string): any 
   return buckets[id];
 }
 
-/** P2: every bucket is versioned, encrypted, private, SSL-only and has lifecycle rules. */
+/** Every bucket is versioned, encrypted, private, SSL-only and has lifecycle rules. */
 export function expectEveryBucketSecure(template: Template): void {
   const buckets = template.findResources('AWS::S3::Bucket');
   const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
