@@ -160,7 +160,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       steps: [
         { spawn: python.name },
         { exec: nx('run @lakehouse-cdk/sandbox:build') },
-        { spawn: venv.name },
+        // Only the main virtualenv: the local run needs no Airflow-version test venv.
+        { exec: 'bash scripts/venv.sh .venv' },
         // Arguments after `--` reach the runner: npx projen local -- --dates 2026-01-01,2026-01-02
         { exec: '.venv/bin/python -m local', receiveArgs: true },
       ],
@@ -169,7 +170,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       description: 'Measure the local run against dbt build alone on the same data',
       steps: [
         { exec: nx('run @lakehouse-cdk/sandbox:build') },
-        { spawn: venv.name },
+        { exec: 'bash scripts/venv.sh .venv' },
         { exec: '.venv/bin/python scripts/bench-local.py', receiveArgs: true },
       ],
     });
@@ -188,6 +189,13 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
     this.addTask('bench:test', {
       description: 'Measure a cold npx projen test at the base commit (BENCH_BASE) against HEAD, and HEAD from the cache',
       exec: 'bash scripts/bench-test.sh',
+    });
+    this.addTask('bench:fuzz', {
+      description: 'Run every property fuzz suite with FUZZ_RUNS cases per property (default 1000) and print the outcomes per construct',
+      steps: [
+        { exec: nx('run-many -t build -p @lakehouse-cdk/core @lakehouse-cdk/testing') },
+        { exec: 'bash scripts/bench/fuzz.sh', receiveArgs: true },
+      ],
     });
     this.addTask('bench:build', {
       description: 'Measure cold, cached and affected builds and the sandbox synth time',
