@@ -50,6 +50,11 @@ new PythonFolder(root, {
   inputs: ['^production', '{workspaceRoot}/packages/workflow/test/fixtures/**/*', ...dbtFiles],
 });
 new PythonFolder(root, {
+  name: 'tests-orchestration', root: 'tests/orchestration', tests: ['tests/orchestration'],
+  // The scheduler tier's backfill script, run against moto.
+  inputs: ['{workspaceRoot}/scripts/backfill.py'],
+});
+new PythonFolder(root, {
   name: 'tests-docs', root: 'tests/docs', tests: ['tests/docs'],
   // The commands the docs name exist: the docs, the projen tasks and the nx projects.
   inputs: ['{workspaceRoot}/**/*.md', '{workspaceRoot}/.projen/tasks.json', '{workspaceRoot}/**/project.json', '{workspaceRoot}/packages/*/package.json', '{workspaceRoot}/apps/*/package.json'],

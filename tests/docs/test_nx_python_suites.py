@@ -32,8 +32,19 @@ def pytest_targets() -> dict[str, list[str]]:
         data = json.loads(path.read_text())
         target = (data.get("targets") or data.get("nx", {}).get("targets") or {}).get("pytest")
         if target:
-            targets[data["name"]] = re.fullmatch(r"bash scripts/pytest\.sh (.+)", target["command"]).group(1).split()
+            targets[data["name"]] = main_venv_paths(target["command"])
     return targets
+
+
+def main_venv_paths(command: str) -> list[str]:
+    """The paths a pytest target runs in the main `.venv`; a run in another venv (`VENV=…`) must repeat them."""
+    runs = [re.fullmatch(r"(?:VENV=(\S+) )?bash scripts/pytest\.sh (.+)", part.strip()) for part in command.split("&&")]
+    assert all(runs), f"not a chain of scripts/pytest.sh runs: {command}"
+    main = [run.group(2).split() for run in runs if run.group(1) is None]
+    assert len(main) == 1, f"exactly one run in the main venv: {command}"
+    for run in runs:
+        assert run.group(2).split() == main[0], f"the run in {run.group(1) or '.venv'} runs other paths: {command}"
+    return main[0]
 
 
 def test_every_pytest_testpath_is_run_by_exactly_one_nx_target():
