@@ -143,6 +143,28 @@ def airflow_env(monkeypatch, moto_endpoint):
     return use_state_machine
 
 
+@pytest.fixture(autouse=True)
+def reschedule_dates_are_datetimes(monkeypatch):
+    """Airflow 3.0's in-process supervisor, the one `dag.test` uses, hands a
+    sensor the date of its first reschedule as the API's JSON string (the
+    client builds the answer with pydantic's `model_construct`, which skips
+    validation), so the second reschedule fails with a TypeError. A deployed
+    worker gets the answer through its supervisor's socket, decoded with
+    validation, as a datetime; the test validates it the same way."""
+    try:
+        from airflow.sdk.api.client import TaskInstanceOperations
+        from airflow.sdk.execution_time.comms import TaskRescheduleStartDate
+    except ImportError:  # Airflow 2 keeps reschedules in its own database session.
+        return
+    unvalidated = TaskInstanceOperations.get_reschedule_start_date
+
+    def validated(self, *args, **kwargs):
+        answer = unvalidated(self, *args, **kwargs)
+        return TaskRescheduleStartDate.model_validate({"start_date": answer.start_date})
+
+    monkeypatch.setattr(TaskInstanceOperations, "get_reschedule_start_date", validated)
+
+
 @pytest.fixture()
 def dag(airflow_db, dags_dir):
     # A fresh parse per test so no task state leaks between runs.

@@ -52,7 +52,8 @@ def _fake_python(folder: Path) -> Path:
 def _run_venv_sh(root: Path, python: Path) -> subprocess.CompletedProcess:
     # venv.sh checks the interpreter first, with the script beside it.
     shutil.copy(REPO_DIR / "scripts" / "check-python.sh", root / "scripts" / "check-python.sh")
-    return subprocess.run(["bash", str(root / "scripts" / "venv.sh")], env={"PATH": "/usr/bin:/bin",
+    # Only the main virtualenv: the Airflow test venvs' files are not in these fake repositories.
+    return subprocess.run(["bash", str(root / "scripts" / "venv.sh"), ".venv"], env={"PATH": "/usr/bin:/bin",
                           "PYTHON": str(python)}, capture_output=True, text=True, timeout=60)
 
 
