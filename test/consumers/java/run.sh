@@ -31,5 +31,5 @@ cp -r "$here/pom.xml" "$here/src" "$work/"
 cd "$work"
 rm -rf "${HOME}/.m2/repository/io/github/lakehouse-cdk"
 mvn -B -q -e "${args[@]}" -Dlakehouse.version="$version" -Dcdk.version="$cdk_version" -Dconstructs.version="$constructs" \
-  compile exec:java -Dexec.args="$work/cdk.out"
+  -Dcdk.out="$work/cdk.out" compile exec:exec
 echo "java consumer (aws-cdk-lib $cdk_version, core, storage and catalog jars) passed in $((SECONDS - started)) s"
