@@ -302,6 +302,22 @@ export class Validate {
   }
 
   /**
+   * Throws unless `expression` is a schedule that EventBridge Scheduler
+   * accepts: a six-field `cron(...)` (as `cronExpression` checks it),
+   * `rate(<n> minute|minutes|hour|hours|day|days)` with a whole `n` of at
+   * least 1 and a singular unit for 1, or a one-time `at(yyyy-mm-ddThh:mm:ss)`.
+   */
+  public static scheduleExpression(prop: string, expression: string, scope?: IConstruct): void {
+    checkString(prop, expression, scope);
+    if (Token.isUnresolved(expression)) return;
+    if (expression.trim().startsWith('cron(')) return Validate.cronExpression(prop, expression, scope);
+    const problem = scheduleProblem(expression);
+    if (problem) {
+      throw new ValidationError(prop, JSON.stringify(expression), `must be an EventBridge Scheduler cron(...), rate(...) or at(...) expression: ${problem}`, scope);
+    }
+  }
+
+  /**
    * Throws unless `expression` is a six-field `cron(...)` schedule, as Glue
    * crawlers and EventBridge accept: minutes, hours, day-of-month, month,
    * day-of-week, year, with `?` in exactly one of the two day fields.
@@ -410,6 +426,26 @@ function typeProblem(type: PropType, value: any): string | undefined {
       return (Object.values(RemovalPolicy) as unknown[]).includes(value) ? undefined : `must be a RemovalPolicy (${Object.values(RemovalPolicy).join(', ')})`;
     default: return undefined;
   }
+}
+
+/** Returns what is wrong with a rate(...) or at(...) schedule, or undefined when it is valid. */
+function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const [, amount, unit] = rate;
+    if (Number(amount) < 1) return 'the rate must be at least 1';
+    if ((Number(amount) === 1) !== !unit.endsWith('s')) return `a rate of ${amount} takes the unit ${Number(amount) === 1 ? unit.replace(/s$/, '') : `${unit}s`}`;
+    return undefined;
+  }
+  const at = /^at\((\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\)$/.exec(expression);
+  if (at) {
+    const [year, month, day, hour, minute, second] = at.slice(1).map(Number);
+    const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    const real = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+      && date.getUTCHours() === hour && date.getUTCMinutes() === minute && date.getUTCSeconds() === second;
+    return real ? undefined : 'the at(...) time is not a real date and time';
+  }
+  return 'it must look like cron(m h dom mon dow year), rate(n unit) or at(yyyy-mm-ddThh:mm:ss)';
 }
 
 const CRON_FIELDS: Array<{ name: string; min: number; max: number; words?: string[] }> = [

@@ -248,4 +248,40 @@ describe('Validate', () => {
         }), { numRuns: 300 });
     });
   });
+
+  describe('scheduleExpression', () => {
+    test.each([
+      'cron(0 0 * * ? *)', 'rate(1 day)', 'rate(1 minute)', 'rate(5 minutes)', 'rate(12 hours)', 'at(2030-02-28T23:59:59)', 'at(2028-02-29T00:00:00)',
+    ])('accepts %s', expression => {
+      expect(() => Validate.scheduleExpression('schedule', expression)).not.toThrow();
+    });
+
+    test.each([
+      ['rate(0 days)', /the rate must be at least 1/],
+      ['rate(1 days)', /a rate of 1 takes the unit day/],
+      ['rate(2 hour)', /a rate of 2 takes the unit hours/],
+      ['rate(1 week)', /must look like cron/],
+      ['at(2030-02-30T00:00:00)', /not a real date and time/],
+      ['at(2030-01-01T24:00:00)', /not a real date and time/],
+      ['at(2030-01-01 00:00:00)', /must look like cron/],
+      ['every day', /must look like cron/],
+    ])('rejects %s', (expression, message) => {
+      expect(() => Validate.scheduleExpression('schedule', expression))
+        .toThrow(/^schedule must be an EventBridge Scheduler cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\) expression/);
+      expect(() => Validate.scheduleExpression('schedule', expression)).toThrow(message);
+    });
+
+    test('a cron expression gets the cron checks, and a token is skipped', () => {
+      expect(() => Validate.scheduleExpression('schedule', 'cron(0 2 * * *)')).toThrow(/schedule must be a six-field cron\(\.\.\.\) expression: it has 5 fields/);
+      expect(() => Validate.scheduleExpression('schedule', Token.asString({ Ref: 'Schedule' }))).not.toThrow();
+    });
+
+    test('any whole rate with the matching unit is accepted, and the other unit refused', () => {
+      fc.assert(fc.property(fc.integer({ min: 1, max: 10_000 }), fc.constantFrom('minute', 'hour', 'day'), (amount, unit) => {
+        const [right, wrong] = amount === 1 ? [unit, `${unit}s`] : [`${unit}s`, unit];
+        expect(() => Validate.scheduleExpression('schedule', `rate(${amount} ${right})`)).not.toThrow();
+        expect(() => Validate.scheduleExpression('schedule', `rate(${amount} ${wrong})`)).toThrow(/takes the unit/);
+      }), { numRuns: 200 });
+    });
+  });
 });
