@@ -4,7 +4,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { CostAllocationTags, DataRetention, NagAcknowledgements, ServiceTrust, Validate } from '@lakehouse-cdk/core';
+import { CostAllocationTags, DataRetention, NagAcknowledgements, PropType, ServiceTrust, Validate } from '@lakehouse-cdk/core';
 import { Construct } from 'constructs';
 
 /** Properties of a schedule that starts the lakehouse pipeline without Airflow. */
@@ -78,19 +78,36 @@ export class ScheduledPipelineTrigger extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledPipelineTriggerProps) {
     super(scope, id);
 
+    Validate.propTypes(props, {
+      stateMachine: PropType.CONSTRUCT,
+      pipelineName: PropType.STRING,
+      scheduleName: PropType.STRING,
+      retryAttempts: PropType.NUMBER,
+      maxEventAge: PropType.DURATION,
+      deadLetterRetention: PropType.DURATION,
+    }, ['stateMachine'], this);
     const pipelineName = props.pipelineName ?? 'lakehouse';
     const retryAttempts = props.retryAttempts ?? 3;
     const maxEventAge = props.maxEventAge ?? Duration.hours(1);
     const deadLetterRetention = props.deadLetterRetention ?? Duration.days(14);
+    const schedule = props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' });
     const scheduleName = props.scheduleName ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
     Validate.pipelineName('pipelineName', pipelineName, this);
+    // aws-cdk-lib checks the retry policy's range when it renders the target, so both must be known here.
+    const retryReason = "EventBridge Scheduler's retry policy is checked against its range at synth time";
+    Validate.knownAtSynth('retryAttempts', retryAttempts, retryReason, this);
     Validate.integerInRange('retryAttempts', retryAttempts, 0, 185, this);
-    Validate.integerInRange('maxEventAge', maxEventAge.toSeconds(), 60, 86400, this);
-    Validate.integerInRange('deadLetterRetention', deadLetterRetention.toSeconds(), 60, 1209600, this);
-    if (!Token.isUnresolved(scheduleName)) {
-      Validate.length('scheduleName', scheduleName, 1, 64, this);
-      Validate.matches('scheduleName', scheduleName, '[0-9a-zA-Z-_.]+', 'must hold only letters, digits, hyphens, underscores and dots (EventBridge Scheduler name)', this);
+    const maxEventAgeSeconds = Validate.seconds('maxEventAge', maxEventAge, this);
+    Validate.knownAtSynth('maxEventAge', maxEventAgeSeconds, retryReason, this);
+    Validate.integerInRange('maxEventAge', maxEventAgeSeconds, 60, 86400, this);
+    Validate.integerInRange('deadLetterRetention', Validate.seconds('deadLetterRetention', deadLetterRetention, this), 60, 1209600, this);
+    if (!(schedule instanceof scheduler.ScheduleExpression)) {
+      Validate.fail('schedule', schedule === null ? 'null' : `a ${Array.isArray(schedule) ? 'list' : typeof schedule}`,
+        "must be a ScheduleExpression, for example ScheduleExpression.cron({ minute: '0', hour: '0' })", this);
     }
+    Validate.scheduleExpression('schedule', schedule.expressionString, this);
+    Validate.length('scheduleName', scheduleName, 1, 64, this);
+    Validate.matches('scheduleName', scheduleName, '[0-9a-zA-Z-_.]+', 'must hold only letters, digits, hyphens, underscores and dots (EventBridge Scheduler name)', this);
     this.scheduleName = scheduleName;
 
     const deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -132,7 +149,7 @@ export class ScheduledPipelineTrigger extends Construct {
     this.schedule = new scheduler.Schedule(this, 'Resource', {
       scheduleName,
       description: `Starts the lakehouse pipeline ${pipelineName} for the day before each scheduled time`,
-      schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
+      schedule,
       target,
     });
     NagAcknowledgements.inlineDefaultPolicies(role);

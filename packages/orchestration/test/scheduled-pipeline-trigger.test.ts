@@ -1,5 +1,5 @@
 import { expectValidationError, formatFindings, policyStatements, synth, asList } from '@lakehouse-cdk/testing';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -89,7 +89,17 @@ describe('ScheduledPipelineTrigger props', () => {
     ['deadLetterRetention', { deadLetterRetention: Duration.days(15) }],
     ['scheduleName', { scheduleName: 'a'.repeat(65) }],
     ['scheduleName', { scheduleName: 'daily run' }],
-  ])('%s is rejected: %j', (prop, props) => {
+    ['retryAttempts', { retryAttempts: Lazy.number({ produce: () => 3 }) }],
+    ['retryAttempts', { retryAttempts: '3' }],
+    ['maxEventAge', { maxEventAge: Duration.hours(Lazy.number({ produce: () => 1 })) }],
+    ['maxEventAge', { maxEventAge: 3600 }],
+    ['maxEventAge', { maxEventAge: Duration.millis(60_500) }],
+    ['deadLetterRetention', { deadLetterRetention: Duration.days(Lazy.number({ produce: () => 4 })) }],
+    ['schedule', { schedule: 'cron(0 0 * * ? *)' }],
+    ['schedule', { schedule: scheduler.ScheduleExpression.expression('rate(1 days)') }],
+    ['schedule', { schedule: scheduler.ScheduleExpression.expression('cron(0 0 * * *)') }],
+    ['stateMachine', { stateMachine: undefined }],
+  ])('%s is rejected: %p', (prop, props) => {
     expectValidationError(() => buildTrigger(new Stack(new App(), 'S'), props as Partial<ScheduledPipelineTriggerProps>), prop);
   });
 });
