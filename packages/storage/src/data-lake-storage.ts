@@ -7,7 +7,7 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { DataLakeStorageAttributes, IDataLakeStorage } from './data-lake-storage-ref';
 import { ImportedDataLakeStorage } from './private/imported-storage';
-import { grantQueryResultsPrefix, grantReadPrefix, grantWritePrefix } from './private/lake-grants';
+import { DataLakeStorageBase } from './private/data-lake-storage-base';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
 import { acknowledgeNoReplication } from './private/replication';
@@ -167,7 +167,7 @@ const NONCURRENT_LOG_EXPIRATION = Duration.days(1);
  * query results, lifecycle tiering per layer, and server access logs kept in
  * a separate bucket.
  */
-export class DataLakeStorage extends Construct implements IDataLakeStorage {
+export class DataLakeStorage extends DataLakeStorageBase {
   /**
    * A data lake that exists already, with the same prefixes and grants as
    * one this construct creates, and no new resources. Give the bucket as
@@ -186,8 +186,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
   public readonly encryptionKey: kms.IKey;
   /** The key prefix of Athena query results, for example `athena-results/`. */
   public readonly queryResultsPrefix: string;
-  /** `s3://<bucket>/<queryResultsPrefix>`, the Athena result location. */
-  public readonly queryResultsUri: string;
 
   constructor(scope: Construct, id: string, props: DataLakeStorageProps = {}) {
     super(scope, id);
@@ -215,7 +213,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
 
     this.bucket = props.bucket ?? this.createDataLakeBucket(props, lifecycle, queryResultsPrefix, removalPolicy);
     this.queryResultsPrefix = queryResultsPrefix;
-    this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
 
     if (destroy) acknowledgeAutoDeleteProvider(this);
     CostAllocationTags.tagLayer(this, 'storage');
@@ -224,37 +221,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
   /** The key prefix of a data layer, for example `raw/`. */
   public layerPrefix(layer: DataLayer): string {
     return DataLayers.prefix(layer);
-  }
-
-  /** The S3 URI of a data layer: `s3://<bucket>/raw/`. */
-  public layerUri(layer: DataLayer): string {
-    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
-  }
-
-  /**
-   * Lets `grantee` read the objects of one layer: GetObject on `<bucket>/<layer>/*`,
-   * ListBucket limited to the layer's prefix, and kms:Decrypt on the key.
-   */
-  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantReadPrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  /**
-   * Lets `grantee` write and delete the objects of one layer: PutObject,
-   * DeleteObject and AbortMultipartUpload on `<bucket>/<layer>/*`, and the KMS
-   * actions that SSE-KMS uploads need (GenerateDataKey, and Decrypt for multipart uploads).
-   */
-  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantWritePrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  /**
-   * Lets `grantee` (an Athena user or workgroup role) read and write query
-   * results under `queryResultsPrefix`, list that prefix, find the bucket's
-   * region, and use the key.
-   */
-  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
-    return grantQueryResultsPrefix(grantee, this.bucket, this.encryptionKey, this.queryResultsPrefix);
   }
 
   private createDataLakeBucket(props: DataLakeStorageProps, lifecycle: ReturnType<DataLakeStorage['lifecycleDays']>,
