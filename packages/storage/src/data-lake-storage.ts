@@ -10,7 +10,7 @@ import { ImportedDataLakeStorage } from './private/imported-storage';
 import { DataLakeStorageBase } from './private/data-lake-storage-base';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
-import { acknowledgeNoReplication } from './private/replication';
+import { createSecureBucket } from './private/secure-bucket';
 
 /** Properties of the lakehouse data-lake storage. */
 export interface DataLakeStorageProps {
@@ -225,17 +225,9 @@ export class DataLakeStorage extends DataLakeStorageBase {
 
   private createDataLakeBucket(props: DataLakeStorageProps, lifecycle: ReturnType<DataLakeStorage['lifecycleDays']>,
     queryResultsPrefix: string, removalPolicy: RemovalPolicy): s3.IBucket {
-    const dataLakeBucket = new s3.Bucket(this, 'Bucket', {
+    const dataLakeBucket = createSecureBucket(this, 'Bucket', {
       bucketName: props.naming?.bucketName(this, 'data-lake'),
-      encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
-      // One data key per bucket instead of one KMS request per object: far fewer KMS calls for Athena scans.
-      bucketKeyEnabled: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'data-lake/',
       lifecycleRules: [
@@ -265,33 +257,25 @@ export class DataLakeStorage extends DataLakeStorageBase {
         }),
       ],
       removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     denyUploadsWithAnotherKey(dataLakeBucket, this.encryptionKey);
-    acknowledgeNoReplication(dataLakeBucket);
     return dataLakeBucket;
   }
 
   private createAccessLogsBucket(props: DataLakeStorageProps, removalPolicy: RemovalPolicy): s3.IBucket {
     const retention = props.accessLogsRetention ?? Duration.days(DEFAULTS.accessLogsRetention);
     Validate.wholeDays('accessLogsRetention', retention, 1, MAX_LIFECYCLE_DAYS, this);
-    const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+    const accessLogsBucket = createSecureBucket(this, 'AccessLogsBucket', {
       bucketName: props.naming?.bucketName(this, 'access-logs'),
       // S3 server access logging does not deliver to buckets encrypted with the
       // AWS managed aws/s3 key, and a customer key would need a key policy for
-      // the logging service and a KMS request per log object; SSE-S3 needs neither.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
+      // the logging service and a KMS request per log object; SSE-S3 (no
+      // encryptionKey) needs neither.
       lifecycleRules: [
         { id: 'access-logs-expiry', expiration: retention },
         housekeepingRule(NONCURRENT_LOG_EXPIRATION),
       ],
       removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     Validations.of(accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -299,7 +283,6 @@ export class DataLakeStorage extends DataLakeStorageBase {
     });
     NagAcknowledgements.complianceRule(accessLogsBucket, 'S3DefaultEncryptionKMS',
       'S3 server access logging delivers only to a target bucket whose default encryption is SSE-S3 (AES-256); S3 does not support SSE-KMS default encryption on that bucket, so these logs are encrypted with S3-managed keys.');
-    acknowledgeNoReplication(accessLogsBucket);
     if (props.bucket) {
       // cdk-nag counts a bucket that receives another's logs as logged; a brought data-lake bucket logs where its owner chose.
       NagAcknowledgements.complianceRule(accessLogsBucket, 'S3BucketLoggingEnabled',
