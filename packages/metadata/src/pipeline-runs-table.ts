@@ -1,12 +1,11 @@
 import { CostAllocationTags, DataRetention, Naming, PropType, ResourceKind, RunRecord, Validate } from '@lakehouse-cdk/core';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { IPipelineRunsTable, PipelineRunsTableAttributes } from './pipeline-runs-table-ref';
 import { ImportedPipelineRunsTable } from './private/imported-runs-table';
-import { grantReadRuns, grantRecordRuns } from './private/run-grants';
+import { PipelineRunsTableBase } from './private/pipeline-runs-table-base';
 
 /** Properties of the pipeline-runs table. */
 export interface PipelineRunsTableProps {
@@ -52,7 +51,7 @@ const ATTRIBUTE_NAME_PATTERN = '[a-zA-Z0-9_.-]{1,255}';
  * status and timings, written by the workflow and read by operators. The
  * item's attributes, statuses and conditions are core's `RunRecord`.
  */
-export class PipelineRunsTable extends Construct implements IPipelineRunsTable {
+export class PipelineRunsTable extends PipelineRunsTableBase {
   /** The GSI on `status` + `start_time`, to find running and failed runs. */
   public static readonly STATUS_INDEX_NAME = 'status-start_time-index';
 
@@ -131,21 +130,5 @@ export class PipelineRunsTable extends Construct implements IPipelineRunsTable {
     this.tableArn = table.tableArn;
     this.encryptionKey = props.encryptionKey;
     CostAllocationTags.tagLayer(this, 'metadata');
-  }
-
-  /**
-   * Lets `grantee` (the pipeline) record runs: PutItem, UpdateItem and GetItem
-   * on this table only, and the key actions a customer-managed key needs.
-   */
-  public grantRecordRuns(grantee: iam.IGrantable): iam.Grant {
-    return grantRecordRuns(grantee, this.tableArn, this.encryptionKey);
-  }
-
-  /**
-   * Lets `grantee` read runs: GetItem and Query on the table, Query on the
-   * status index, and kms:Decrypt with a customer-managed key.
-   */
-  public grantReadRuns(grantee: iam.IGrantable): iam.Grant {
-    return grantReadRuns(grantee, this.tableArn, this.statusIndexName, this.encryptionKey);
   }
 }

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
 import { grantOnPrefix } from './private/grants';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
-import { acknowledgeNoReplication } from './private/replication';
+import { createSecureBucket } from './private/secure-bucket';
 
 /** Properties of the MWAA DAGs bucket. */
 export interface DagsBucketProps {
@@ -85,26 +85,17 @@ export class DagsBucket extends Construct {
       enableKeyRotation: true,
       removalPolicy,
     });
-    const dagsBucket = new s3.Bucket(this, 'Bucket', {
+    // MWAA refuses a DAGs bucket without versioning or not blocked from
+    // public access; the secure baseline has both.
+    const dagsBucket = createSecureBucket(this, 'Bucket', {
       bucketName: props.naming?.bucketName(this, 'dags'),
-      encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
-      bucketKeyEnabled: true,
-      // MWAA refuses a DAGs bucket without versioning.
-      versioned: true,
-      // MWAA refuses a DAGs bucket that is not blocked from public access.
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       serverAccessLogsBucket: props.accessLogsBucket,
       serverAccessLogsPrefix: props.accessLogsBucket ? 'dags/' : undefined,
       lifecycleRules: [housekeepingRule(noncurrentExpiration)],
       removalPolicy,
-      autoDeleteObjects: destroy,
     });
     this.bucket = dagsBucket;
-    acknowledgeNoReplication(dagsBucket);
 
     if (!props.accessLogsBucket) {
       const reason = 'No accessLogsBucket was given: the DAGs bucket holds only code deployed by CloudFormation and read by MWAA, and its changes are traced by its object versions and CloudTrail.';

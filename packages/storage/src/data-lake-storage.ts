@@ -7,10 +7,10 @@ import * as cxapi from 'aws-cdk-lib/cx-api';
 import { Construct } from 'constructs';
 import { DataLakeStorageAttributes, IDataLakeStorage } from './data-lake-storage-ref';
 import { ImportedDataLakeStorage } from './private/imported-storage';
-import { grantQueryResultsPrefix, grantReadPrefix, grantWritePrefix } from './private/lake-grants';
+import { DataLakeStorageBase } from './private/data-lake-storage-base';
 import { housekeepingRule, MAX_LIFECYCLE_DAYS, queryResultsRule } from './private/lifecycle';
 import { acknowledgeAutoDeleteProvider } from './private/removal';
-import { acknowledgeNoReplication } from './private/replication';
+import { createSecureBucket } from './private/secure-bucket';
 
 /** Properties of the lakehouse data-lake storage. */
 export interface DataLakeStorageProps {
@@ -167,7 +167,7 @@ const NONCURRENT_LOG_EXPIRATION = Duration.days(1);
  * query results, lifecycle tiering per layer, and server access logs kept in
  * a separate bucket.
  */
-export class DataLakeStorage extends Construct implements IDataLakeStorage {
+export class DataLakeStorage extends DataLakeStorageBase {
   /**
    * A data lake that exists already, with the same prefixes and grants as
    * one this construct creates, and no new resources. Give the bucket as
@@ -186,8 +186,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
   public readonly encryptionKey: kms.IKey;
   /** The key prefix of Athena query results, for example `athena-results/`. */
   public readonly queryResultsPrefix: string;
-  /** `s3://<bucket>/<queryResultsPrefix>`, the Athena result location. */
-  public readonly queryResultsUri: string;
 
   constructor(scope: Construct, id: string, props: DataLakeStorageProps = {}) {
     super(scope, id);
@@ -215,7 +213,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
 
     this.bucket = props.bucket ?? this.createDataLakeBucket(props, lifecycle, queryResultsPrefix, removalPolicy);
     this.queryResultsPrefix = queryResultsPrefix;
-    this.queryResultsUri = `s3://${this.bucket.bucketName}/${queryResultsPrefix}`;
 
     if (destroy) acknowledgeAutoDeleteProvider(this);
     CostAllocationTags.tagLayer(this, 'storage');
@@ -226,50 +223,11 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
     return DataLayers.prefix(layer);
   }
 
-  /** The S3 URI of a data layer: `s3://<bucket>/raw/`. */
-  public layerUri(layer: DataLayer): string {
-    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
-  }
-
-  /**
-   * Lets `grantee` read the objects of one layer: GetObject on `<bucket>/<layer>/*`,
-   * ListBucket limited to the layer's prefix, and kms:Decrypt on the key.
-   */
-  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantReadPrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  /**
-   * Lets `grantee` write and delete the objects of one layer: PutObject,
-   * DeleteObject and AbortMultipartUpload on `<bucket>/<layer>/*`, and the KMS
-   * actions that SSE-KMS uploads need (GenerateDataKey, and Decrypt for multipart uploads).
-   */
-  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantWritePrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  /**
-   * Lets `grantee` (an Athena user or workgroup role) read and write query
-   * results under `queryResultsPrefix`, list that prefix, find the bucket's
-   * region, and use the key.
-   */
-  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
-    return grantQueryResultsPrefix(grantee, this.bucket, this.encryptionKey, this.queryResultsPrefix);
-  }
-
   private createDataLakeBucket(props: DataLakeStorageProps, lifecycle: ReturnType<DataLakeStorage['lifecycleDays']>,
     queryResultsPrefix: string, removalPolicy: RemovalPolicy): s3.IBucket {
-    const dataLakeBucket = new s3.Bucket(this, 'Bucket', {
+    const dataLakeBucket = createSecureBucket(this, 'Bucket', {
       bucketName: props.naming?.bucketName(this, 'data-lake'),
-      encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.encryptionKey,
-      // One data key per bucket instead of one KMS request per object: far fewer KMS calls for Athena scans.
-      bucketKeyEnabled: true,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
       serverAccessLogsBucket: this.accessLogsBucket,
       serverAccessLogsPrefix: 'data-lake/',
       lifecycleRules: [
@@ -299,33 +257,25 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
         }),
       ],
       removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     denyUploadsWithAnotherKey(dataLakeBucket, this.encryptionKey);
-    acknowledgeNoReplication(dataLakeBucket);
     return dataLakeBucket;
   }
 
   private createAccessLogsBucket(props: DataLakeStorageProps, removalPolicy: RemovalPolicy): s3.IBucket {
     const retention = props.accessLogsRetention ?? Duration.days(DEFAULTS.accessLogsRetention);
     Validate.wholeDays('accessLogsRetention', retention, 1, MAX_LIFECYCLE_DAYS, this);
-    const accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+    const accessLogsBucket = createSecureBucket(this, 'AccessLogsBucket', {
       bucketName: props.naming?.bucketName(this, 'access-logs'),
       // S3 server access logging does not deliver to buckets encrypted with the
       // AWS managed aws/s3 key, and a customer key would need a key policy for
-      // the logging service and a KMS request per log object; SSE-S3 needs neither.
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
+      // the logging service and a KMS request per log object; SSE-S3 (no
+      // encryptionKey) needs neither.
       lifecycleRules: [
         { id: 'access-logs-expiry', expiration: retention },
         housekeepingRule(NONCURRENT_LOG_EXPIRATION),
       ],
       removalPolicy,
-      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     Validations.of(accessLogsBucket).acknowledge({
       id: 'AwsSolutions-S1',
@@ -333,7 +283,6 @@ export class DataLakeStorage extends Construct implements IDataLakeStorage {
     });
     NagAcknowledgements.complianceRule(accessLogsBucket, 'S3DefaultEncryptionKMS',
       'S3 server access logging delivers only to a target bucket whose default encryption is SSE-S3 (AES-256); S3 does not support SSE-KMS default encryption on that bucket, so these logs are encrypted with S3-managed keys.');
-    acknowledgeNoReplication(accessLogsBucket);
     if (props.bucket) {
       // cdk-nag counts a bucket that receives another's logs as logged; a brought data-lake bucket logs where its owner chose.
       NagAcknowledgements.complianceRule(accessLogsBucket, 'S3BucketLoggingEnabled',

@@ -1,16 +1,15 @@
 import { Validate } from '@lakehouse-cdk/core';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { IPipelineRunsTable, PipelineRunsTableAttributes } from '../pipeline-runs-table-ref';
-import { grantReadRuns, grantRecordRuns } from './run-grants';
+import { PipelineRunsTableAttributes } from '../pipeline-runs-table-ref';
+import { PipelineRunsTableBase } from './pipeline-runs-table-base';
 
 /** DynamoDB's rule for index names. */
 const INDEX_NAME_PATTERN = '[a-zA-Z0-9_.-]{3,255}';
 
 /** A runs table that exists already: the same grants, no new resources. */
-export class ImportedPipelineRunsTable extends Construct implements IPipelineRunsTable {
+export class ImportedPipelineRunsTable extends PipelineRunsTableBase {
   public readonly table: dynamodb.ITable;
   public readonly tableName: string;
   public readonly tableArn: string;
@@ -40,13 +39,5 @@ export class ImportedPipelineRunsTable extends Construct implements IPipelineRun
     });
     this.tableName = this.table.tableName;
     this.tableArn = this.table.tableArn;
-  }
-
-  public grantRecordRuns(grantee: iam.IGrantable): iam.Grant {
-    return grantRecordRuns(grantee, this.tableArn, this.encryptionKey);
-  }
-
-  public grantReadRuns(grantee: iam.IGrantable): iam.Grant {
-    return grantReadRuns(grantee, this.tableArn, this.statusIndexName, this.encryptionKey);
   }
 }

@@ -1,18 +1,16 @@
 import { DataLayer, Validate } from '@lakehouse-cdk/core';
 import { Token } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { DataLakeStorageAttributes, IDataLakeStorage } from '../data-lake-storage-ref';
-import { grantQueryResultsPrefix, grantReadPrefix, grantWritePrefix } from './lake-grants';
+import { DataLakeStorageAttributes } from '../data-lake-storage-ref';
+import { DataLakeStorageBase } from './data-lake-storage-base';
 
 /** A data lake that exists already: the same grants as a created one, and no resources. */
-export class ImportedDataLakeStorage extends Construct implements IDataLakeStorage {
+export class ImportedDataLakeStorage extends DataLakeStorageBase {
   public readonly bucket: s3.IBucket;
   public readonly encryptionKey: kms.IKey;
   public readonly queryResultsPrefix: string;
-  public readonly queryResultsUri: string;
   private readonly prefixes: Record<DataLayer, string>;
 
   constructor(scope: Construct, id: string, attrs: DataLakeStorageAttributes) {
@@ -51,27 +49,10 @@ export class ImportedDataLakeStorage extends Construct implements IDataLakeStora
       bucketArn: attrs.bucketArn,
       encryptionKey: this.encryptionKey,
     });
-    this.queryResultsUri = `s3://${this.bucket.bucketName}/${this.queryResultsPrefix}`;
   }
 
   public layerPrefix(layer: DataLayer): string {
     return this.prefixes[layer];
-  }
-
-  public layerUri(layer: DataLayer): string {
-    return `s3://${this.bucket.bucketName}/${this.layerPrefix(layer)}`;
-  }
-
-  public grantReadLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantReadPrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  public grantWriteLayer(grantee: iam.IGrantable, layer: DataLayer): iam.Grant {
-    return grantWritePrefix(grantee, this.bucket, this.encryptionKey, this.layerPrefix(layer));
-  }
-
-  public grantReadWriteQueryResults(grantee: iam.IGrantable): iam.Grant {
-    return grantQueryResultsPrefix(grantee, this.bucket, this.encryptionKey, this.queryResultsPrefix);
   }
 }
 
