@@ -135,7 +135,7 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       exec: 'bash scripts/check-python.sh',
     });
     const venv = this.addTask('venv', {
-      description: 'Create .venv from requirements-dev.txt and the DAG test venvs .venv-airflow3 and .venv-airflow2; each redone only when its requirements change',
+      description: 'Create .venv (Airflow 3.0.6, dbt, moto) from requirements-dev.txt and the Airflow 2.11.0 DAG test venv .venv-airflow2; each redone only when its requirements change',
       exec: 'bash scripts/venv.sh',
     });
     this.addTask('build', {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Checks that the Python the virtualenv is made from ($PYTHON, else python3) is 3.11 or 3.12,
-# the versions Airflow 2.10.3 (as on MWAA), dbt and moto are pinned for.
+# the versions Airflow 3.0.6 and 2.11.0, dbt and moto are pinned for.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
-fix="install Python 3.11 (what MWAA runs) or 3.12 and point PYTHON at it, e.g. PYTHON=python3.11 npx projen local"
+fix="install Python 3.11 or 3.12 (what MWAA runs Airflow 3.0.6 on) and point PYTHON at it, e.g. PYTHON=python3.11 npx projen local"
 
 if ! command -v "$python" >/dev/null 2>&1; then
   echo "python: '$python' was not found; $fix" >&2

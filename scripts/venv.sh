@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Creates the virtualenvs of the Python tests:
 # - .venv from requirements-dev.txt and the requirement files it includes
-#   (and those they include): dbt, moto, cfn-lint, the local run;
-# - .venv-airflow3 and .venv-airflow2 from dags/requirements-test-<version>.txt:
-#   the DAG tests on Airflow 3.0.6 and 2.11.0, each pinned to that version's
-#   MWAA constraints (Airflow 2 and 3 cannot share one environment).
+#   (and those they include): Airflow 3.0.6, dbt, moto, cfn-lint; the DAG
+#   tests on Airflow 3 and the local run use it;
+# - .venv-airflow2 from dags/requirements-test-2.11.0.txt: the DAG tests on
+#   Airflow 2.11.0, pinned to that version's MWAA constraints (Airflow 2 and 3
+#   cannot share one environment).
 # An install takes minutes, so each is redone only when its files change.
 # `scripts/venv.sh .venv` (or another folder) builds only that one.
 set -euo pipefail
@@ -67,7 +68,7 @@ build() {
   echo "venv: $venv ready in $((SECONDS - started)) s, packages installed: $(grep -o '^Successfully installed.*' "$log" | wc -w | awk '{print $1 - 2}')"
 }
 
-venvs=(".venv:requirements-dev.txt" ".venv-airflow3:dags/requirements-test-3.0.6.txt" ".venv-airflow2:dags/requirements-test-2.11.0.txt")
+venvs=(".venv:requirements-dev.txt" ".venv-airflow2:dags/requirements-test-2.11.0.txt")
 for spec in "${venvs[@]}"; do
   venv=${spec%%:*}
   if [ $# -gt 0 ] && [ "$1" != "$venv" ]; then continue; fi

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -59,6 +60,17 @@ def test_the_default_run_succeeds_and_records_success(default_run):
     assert record["end_time"] >= record["start_time"]
     assert "run record (" in result.stdout and "  status          SUCCEEDED" in result.stdout
     assert [r["status"] for r in summary["all_records"]] == ["SUCCEEDED"]
+
+
+def test_the_terminal_shows_the_run_s_progress_and_airflow_s_output_goes_to_the_run_log(workdir: Path, default_run):
+    result, _ = default_run
+    # Log records (Airflow's standard logging and its task runner's structlog) start with their time.
+    log_lines = [line for line in result.stdout.splitlines() if re.match(r"\[?\d{4}-\d{2}-\d{2}[ T]\d{2}:", line)]
+    assert log_lines == []
+    assert "Nothing to clear." not in result.stdout  # what Airflow 3's dag.test prints for a new date
+    assert result.stderr == ""  # no warning of Airflow or its providers either
+    run_log = (workdir / "logs" / "run.log").read_text()
+    assert "[DAG TEST] starting task_id=start_pipeline" in run_log
 
 
 def test_the_default_run_prints_each_state_with_its_time_in_order(default_run):
