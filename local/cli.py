@@ -43,7 +43,7 @@ def python_problem(version: tuple[int, int] = sys.version_info[:2]) -> str | Non
     supported = " or ".join(f"{major}.{minor}" for major, minor in SUPPORTED_PYTHON)
     return (f"Python {version[0]}.{version[1]} ({sys.executable}) is not supported: the local run needs "
             f"Python {supported}. Install one and recreate the virtualenv: "
-            f"rm -rf .venv && PYTHON=python3.11 npx projen local")
+            f"rm -rf .venv && PYTHON=python3.12 npx projen local")
 
 
 def _date(text: str) -> str:

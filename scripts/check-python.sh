@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 python=${PYTHON:-python3}
-fix="install Python 3.11 or 3.12 (what MWAA runs Airflow 3.0.6 on) and point PYTHON at it, e.g. PYTHON=python3.11 npx projen local"
+fix="install Python 3.12 (what MWAA runs Airflow 3.0.6 on) or 3.11 and point PYTHON at it, e.g. PYTHON=python3.12 npx projen local"
 
 if ! command -v "$python" >/dev/null 2>&1; then
   echo "python: '$python' was not found; $fix" >&2

@@ -75,7 +75,7 @@ def test_the_runner_accepts_python_3_11_and_3_12_only(version, supported):
     problem = cli.python_problem(version)
     assert (problem is None) == supported
     if problem:
-        assert f"Python {version[0]}.{version[1]}" in problem and "PYTHON=python3.11" in problem
+        assert f"Python {version[0]}.{version[1]}" in problem and "PYTHON=python3.12" in problem
 
 
 def fake_python(tmp_path: Path, version: str) -> Path:
@@ -96,7 +96,7 @@ def test_the_python_check_refuses_a_missing_or_unsupported_python(tmp_path, pyth
                             env={**os.environ, "PYTHON": python}, cwd=tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
-    assert "PYTHON=python3.11" in result.stderr
+    assert "PYTHON=python3.12" in result.stderr
 
 
 def test_the_python_check_accepts_a_supported_python(tmp_path):
