@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { formatFindings, readValidationReport, synthFailure } from '@lakehouse-cdk/testing';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CONTEXT_KEYS, loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
 import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
@@ -27,6 +27,10 @@ beforeAll(() => {
 
 const templates = () => Object.entries(stacks).map(([key, stack]) => [key, Template.fromStack(stack)] as const);
 
+/** Every warning annotation of the stacks, as `construct path: message`: what `cdk synth` prints as `[Warning at …]`. */
+const warnings = (sandbox: SandboxStacks) => Object.values(sandbox).flatMap((stack: Stack) =>
+  Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map(entry => `${entry.id}: ${String(entry.entry.data)}`));
+
 test('the sandbox synthesizes three stacks named with the convention', () => {
   expect(Object.values(stacks).map(stack => stack.stackName)).toEqual([
     'lakehouse-sandbox-data', 'lakehouse-sandbox-pipeline', 'lakehouse-sandbox-orchestration',
@@ -37,6 +41,10 @@ test('the cdk-nag AwsSolutions, NIST 800-53 R5 and HIPAA Security packs find not
   const findings = readValidationReport(app.outdir);
   expect(formatFindings(findings)).toBe('');
   expect(synthError).toBeUndefined();
+});
+
+test('synthesis prints no warning: the sandbox acts on every one or acknowledges it with a reason', () => {
+  expect(warnings(stacks)).toEqual([]);
 });
 
 test('every acknowledgement of the app carries a reason of its own', () => {
@@ -352,6 +360,10 @@ describe('the scheduler tier (lakehouse:orchestration=scheduler)', () => {
       error = caught;
     }
     expect(error === undefined ? '' : formatFindings(readValidationReport(schedulerApp.outdir))).toBe('');
+  });
+
+  test('synthesis prints no warning', () => {
+    expect(warnings(schedulerStacks)).toEqual([]);
   });
 
   test('a daily schedule starts the sandbox pipeline, with no MWAA, VPC or NAT gateway', () => {
