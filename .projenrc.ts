@@ -56,6 +56,11 @@ new PythonFolder(root, {
   inputs: ['{workspaceRoot}/scripts/backfill.py'],
 });
 new PythonFolder(root, {
+  name: 'tests-scripts', root: 'tests/scripts', tests: ['tests/scripts'],
+  // The progress the long commands print: the nx wrapper and the shell scripts' wait loop.
+  inputs: ['{workspaceRoot}/scripts/nx-progress.js', '{workspaceRoot}/scripts/lib/progress.sh'],
+});
+new PythonFolder(root, {
   name: 'tests-docs', root: 'tests/docs', tests: ['tests/docs'],
   // The commands the docs name exist: the docs, the projen tasks and the nx projects.
   inputs: ['{workspaceRoot}/**/*.md', '{workspaceRoot}/.projen/tasks.json', '{workspaceRoot}/**/project.json', '{workspaceRoot}/packages/*/package.json', '{workspaceRoot}/apps/*/package.json'],

@@ -126,7 +126,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
       this.tasks.removeTask(name);
     }
     // Successful and cached tasks print one line each; a failing task prints its whole output.
-    const nx = (args: string) => `nx ${args} --output-style=static-failures-only`;
+    // After 15 s without output, scripts/nx-progress.js prints which tasks are running and for how long.
+    const nx = (args: string) => `node scripts/nx-progress.js nx ${args} --output-style=static-failures-only`;
     const everything = `-t build test ${PYTEST_TARGET}`;
 
     // First, so that a wrong Python fails in a second rather than after minutes of building.

@@ -25,6 +25,7 @@ echo "bench:test: logs and worktrees in $logs"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a / b }'; }
+source scripts/lib/progress.sh
 
 cleanup() {
   for tree in base head; do
@@ -53,17 +54,11 @@ run_tests() { # name, log name, cold|cached
   echo "$2: npx projen test, log $log" >&2
   start=$(now)
   # Progress while it runs: a line every 30 s.
+  local name=$2
+  # shellcheck disable=SC2317 # called by progress_wait
+  bench_progress() { echo "  $name: $1 s" >&2; }
   (cd "$tree" && npx projen test >"$log" 2>&1) &
-  local pid=$! next=30
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 1
-    local spent; spent=$(elapsed "$start" "$(now)")
-    if awk -v s="$spent" -v n="$next" 'BEGIN { exit !(s >= n) }'; then
-      echo "  $2: ${spent%.*} s" >&2
-      next=$((next + 30))
-    fi
-  done
-  if ! wait "$pid"; then
+  if ! progress_wait $! 30 bench_progress; then
     tail -n 30 "$log" >&2
     echo "bench:test: $2 failed; the whole log is $log" >&2
     exit 1

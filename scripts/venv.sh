@@ -49,17 +49,13 @@ build() {
   trap 'kill "$pip_pid" 2>/dev/null' INT TERM
   # Quiet while it is quick; every 15 s, how far pip has got.
   started=$SECONDS
-  next=15
-  while kill -0 "$pip_pid" 2>/dev/null; do
-    sleep 1
-    if [ $((SECONDS - started)) -ge "$next" ]; then
-      collected=$(grep -c '^Collecting' "$log" || true)
-      last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
-      echo "venv: $((SECONDS - started)) s, $collected packages collected${last:+; $last}"
-      next=$((next + 15))
-    fi
-  done
-  if ! wait "$pip_pid"; then
+  pip_progress() {
+    collected=$(grep -c '^Collecting' "$log" || true)
+    last=$(grep -E '^(Collecting|Installing collected|Building wheel)' "$log" | tail -n 1 | cut -c1-100 || true)
+    echo "venv: $1 s, $collected packages collected${last:+; $last}"
+  }
+  source scripts/lib/progress.sh
+  if ! progress_wait "$pip_pid" 15 pip_progress; then
     tail -n 30 "$log" >&2
     echo "venv: pip install failed; the whole log is $log" >&2
     return 1

@@ -2,9 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatFindings, readValidationReport, synthFailure } from '@lakehouse-cdk/testing';
-import { App } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { formatFindings, nagFindings, readValidationReport, synthFailure, withoutValidationOutput } from '@lakehouse-cdk/testing';
+import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CONTEXT_KEYS, loadSandboxConfig, maintenanceDays, SANDBOX_DEFAULTS } from '../src/config';
 import { buildSandbox, SANDBOX_APP_PROPS, SandboxStacks } from '../src/sandbox';
@@ -19,13 +19,17 @@ beforeAll(() => {
   app = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-')) });
   stacks = buildSandbox(app, loadSandboxConfig(app, {}));
   try {
-    app.synth();
+    withoutValidationOutput(() => app.synth());
   } catch (error) {
     synthError = error;
   }
 });
 
 const templates = () => Object.entries(stacks).map(([key, stack]) => [key, Template.fromStack(stack)] as const);
+
+/** Every warning annotation of the stacks, as `construct path: message`: what `cdk synth` prints as `[Warning at …]`. */
+const warnings = (sandbox: SandboxStacks) => Object.values(sandbox).flatMap((stack: Stack) =>
+  withoutValidationOutput(() => Annotations.fromStack(stack)).findWarning('*', Match.anyValue()).map(entry => `${entry.id}: ${String(entry.entry.data)}`));
 
 test('the sandbox synthesizes three stacks named with the convention', () => {
   expect(Object.values(stacks).map(stack => stack.stackName)).toEqual([
@@ -37,6 +41,22 @@ test('the cdk-nag AwsSolutions, NIST 800-53 R5 and HIPAA Security packs find not
   const findings = readValidationReport(app.outdir);
   expect(formatFindings(findings)).toBe('');
   expect(synthError).toBeUndefined();
+});
+
+test('synthesis prints no warning: the sandbox acts on every one or acknowledges it with a reason', () => {
+  expect(warnings(stacks)).toEqual([]);
+});
+
+test('the synthesis helpers keep the validation report, passed or failed, off the console and let other output through', () => {
+  const printed = jest.spyOn(console, 'error').mockImplementation(() => {});
+  try {
+    // A bucket without TLS enforcement or access logs: the report fails, and says so.
+    expect(nagFindings(stack => new s3.Bucket(stack, 'Plain')).length).toBeGreaterThan(0);
+    withoutValidationOutput(() => console.error('something else'));
+    expect(printed.mock.calls).toEqual([['something else']]);
+  } finally {
+    printed.mockRestore();
+  }
 });
 
 test('every acknowledgement of the app carries a reason of its own', () => {
@@ -243,7 +263,7 @@ test('bucket names hold the account and region, so a second account deploying th
   const named = (account: string) => {
     const other = new App({ ...SANDBOX_APP_PROPS, outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'sandbox-names-')) });
     const otherStacks = buildSandbox(other, loadSandboxConfig(other, { CDK_DEFAULT_ACCOUNT: account, CDK_DEFAULT_REGION: 'eu-west-1' }));
-    return Object.values(Template.fromStack(otherStacks.data).findResources('AWS::S3::Bucket')).map((bucket: any) => bucket.Properties.BucketName as string).sort();
+    return Object.values(withoutValidationOutput(() => Template.fromStack(otherStacks.data)).findResources('AWS::S3::Bucket')).map((bucket: any) => bucket.Properties.BucketName as string).sort();
   };
   const first = named('111122223333');
   expect(first).toEqual(['lakehouse-sandbox-access-logs-111122223333-eu-west-1', 'lakehouse-sandbox-dags-111122223333-eu-west-1',
@@ -347,11 +367,15 @@ describe('the scheduler tier (lakehouse:orchestration=scheduler)', () => {
   test('the three packs find nothing unacknowledged', () => {
     let error: unknown;
     try {
-      schedulerApp.synth();
+      withoutValidationOutput(() => schedulerApp.synth());
     } catch (caught) {
       error = caught;
     }
     expect(error === undefined ? '' : formatFindings(readValidationReport(schedulerApp.outdir))).toBe('');
+  });
+
+  test('synthesis prints no warning', () => {
+    expect(warnings(schedulerStacks)).toEqual([]);
   });
 
   test('a daily schedule starts the sandbox pipeline, with no MWAA, VPC or NAT gateway', () => {

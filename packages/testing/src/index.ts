@@ -44,12 +44,35 @@ export function nagFindings(build: (stack: Stack) => void, appProps: AppProps = 
   return nagFindingsOfApp(app);
 }
 
+/** What aws-cdk-lib prints on every synthesis with a validation plugin, whatever the outcome. */
+const VALIDATION_OUTPUT = /^(Performing Policy Validations|Validation Report\n|Validation failed\. A copy of this report can be found in )/;
+
+/**
+ * Runs `synthesize` without the console output of aws-cdk-lib's policy
+ * validation: with a plugin (cdk-nag), each synthesis prints a heading and the
+ * whole report, passed or failed, which jest shows for every test as
+ * `console.error` with a stack trace. The findings are read from
+ * `validation-report.json` instead (`readValidationReport`), and a failing
+ * test names them. Any other console output passes through.
+ */
+export function withoutValidationOutput<T>(synthesize: () => T): T {
+  const error = console.error;
+  console.error = (...args: unknown[]) => {
+    if (!(typeof args[0] === 'string' && VALIDATION_OUTPUT.test(args[0]))) error(...args);
+  };
+  try {
+    return synthesize();
+  } finally {
+    console.error = error;
+  }
+}
+
 /** Synthesizes a whole app with the AwsSolutions pack and returns its unacknowledged findings. */
 export function nagFindingsOfApp(app: App): NagFinding[] {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const exitCode = process.exitCode;
   try {
-    app.synth({ force: true });
+    withoutValidationOutput(() => app.synth({ force: true }));
   } catch (error) {
     // A failed validation throws after writing its report; an error without a report is a real error.
     if (!fs.existsSync(path.join(app.outdir, 'validation-report.json'))) throw error;
@@ -70,7 +93,7 @@ export function nagFindingsOfApp(app: App): NagFinding[] {
 export function synthFailure(app: App): string | undefined {
   const exitCode = process.exitCode;
   try {
-    app.synth({ force: true });
+    withoutValidationOutput(() => app.synth({ force: true }));
     return process.exitCode !== exitCode ? `validation failed; see ${path.join(app.outdir, 'validation-report.json')}` : undefined;
   } catch (error) {
     return String(error);

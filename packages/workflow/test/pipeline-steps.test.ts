@@ -27,6 +27,10 @@ const query = (options: Partial<AthenaQueryStepOptions> = {}) => PipelineStep.at
 const withSteps = (steps: (stack: Stack) => IPipelineStep[], extra: Partial<LakehousePipelineProps> = {}) =>
   (stack: Stack): LakehousePipelineProps => ({ runsTable: runsTableOf(stack), steps: steps(stack), ...extra });
 
+/** The pipeline of one Athena query step with its defaults, synthesized once for the file: the tests only read it. */
+let queryOnly: ReturnType<typeof synthPipeline> | undefined;
+const queryOnlyPipeline = () => queryOnly ??= synthPipeline(withSteps(() => [query()]));
+
 /**
  * A step written the way a user writes one: it starts a Glue job
  * (request-response) and names the errors worth retrying; the pipeline adds
@@ -102,7 +106,7 @@ describe('steps as a list', () => {
   });
 
   test('one step is enough', () => {
-    const { definition } = synthPipeline(withSteps(() => [query()]));
+    const { definition } = queryOnlyPipeline();
     expect(definition.States.RecordPipelineStart.Next).toBe('RunQuery');
     expect(definition.States.IsQueryDone.Choices[0].Next).toBe('RecordPipelineSuccess');
     expect(definition.TimeoutSeconds).toBe(7200);
@@ -288,7 +292,7 @@ describe('PipelineStep.crawl', () => {
 describe('PipelineStep.athenaQuery', () => {
   let defaults: ReturnType<typeof synthPipeline>;
   beforeAll(() => {
-    defaults = synthPipeline(withSteps(() => [query()]));
+    defaults = queryOnlyPipeline();
   });
 
   test('defaults: step Query, SELECT 1, request-response, no result location, no database', () => {
