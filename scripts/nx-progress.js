@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs a command (nx) and passes its output through unchanged. When nothing has
-// been printed for PROGRESS_SECONDS (default 15; 0 turns it off), it prints one
+// been printed for PROGRESS_SECONDS (default 10; 0 turns it off), it prints one
 // line: how many tasks are done and which are running, for how long:
 //   … 14 of 36 tasks done; running 62 s: @lakehouse-cdk/storage:test, 12 s: dags:pytest
 // It exits with the command's exit code, and works without a terminal (CI).
@@ -18,7 +18,7 @@ const { spawn, spawnSync, execFile } = require('child_process');
 const fs = require('fs');
 
 const MARKER = 'NX_PROGRESS_RUN';
-const quietSeconds = Number(process.env.PROGRESS_SECONDS ?? 15);
+const quietSeconds = Number(process.env.PROGRESS_SECONDS ?? 10);
 const [command, ...args] = process.argv.slice(2);
 if (!command) {
   console.error('usage: node scripts/nx-progress.js <command> [args...]');

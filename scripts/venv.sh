@@ -47,7 +47,7 @@ build() {
   "$venv/bin/python" -m pip install --disable-pip-version-check --progress-bar off -r "$requirements" >"$log" 2>&1 &
   pip_pid=$!
   trap 'kill "$pip_pid" 2>/dev/null' INT TERM
-  # Quiet while it is quick; every 15 s, how far pip has got.
+  # Quiet while it is quick; every 10 s, how far pip has got.
   started=$SECONDS
   pip_progress() {
     collected=$(grep -c '^Collecting' "$log" || true)
@@ -55,7 +55,7 @@ build() {
     echo "venv: $1 s, $collected packages collected${last:+; $last}"
   }
   source scripts/lib/progress.sh
-  if ! progress_wait "$pip_pid" 15 pip_progress; then
+  if ! progress_wait "$pip_pid" 10 pip_progress; then
     tail -n 30 "$log" >&2
     echo "venv: pip install failed; the whole log is $log" >&2
     return 1
