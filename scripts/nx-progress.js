@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs a command (nx) and passes its output through unchanged. When nothing has
 // been printed for PROGRESS_SECONDS (default 10; 0 turns it off), it prints one
-// line: how many tasks are done and which are running, for how long:
+// line, then, while the quiet lasts, more at doubling waits (up to a minute):
+// how many tasks are done and which are running, for how long:
 //   … 14 of 36 tasks done; running 62 s: @lakehouse-cdk/storage:test, 12 s: dags:pytest
 // It exits with the command's exit code, and works without a terminal (CI).
 //
@@ -132,11 +133,17 @@ function progressLine() {
 const timers = [];
 if (quietSeconds > 0) {
   if (isNx) timers.push(setTimeout(askForTasks, Math.min(5, quietSeconds / 2) * 1000));
+  // While nothing else prints, the wait doubles after each line, up to a minute:
+  // a long task gets a line at 10, 30, 70, 130 s … instead of every 10 s.
+  let wait = quietSeconds;
+  let lastLine = 0;
   timers.push(setInterval(() => {
-    if (Date.now() - lastOutput < quietSeconds * 1000) return;
+    if (lastOutput > lastLine) wait = quietSeconds;
+    if (Date.now() - Math.max(lastOutput, lastLine) < wait * 1000) return;
     process.stdout.write(`${atLineStart ? '' : '\n'}${progressLine()}\n`);
     atLineStart = true;
-    lastOutput = Date.now();
+    lastLine = Date.now();
+    wait = Math.min(wait * 2, Math.max(60, quietSeconds));
   }, 1000));
 }
 

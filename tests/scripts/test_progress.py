@@ -56,6 +56,14 @@ def test_a_quiet_stretch_prints_what_runs_and_the_output_and_exit_code_pass_thro
     assert 1 <= int(naming_test[-1].split("running ")[1].split(" s:")[0]) <= 4
 
 
+def test_a_long_quiet_stretch_gets_lines_at_doubling_waits(tmp_path):
+    # With a 1 s wait: lines at about 1, 3 and 7 s of an 8.5 s silence, not one a second.
+    result = run_wrapper(tmp_path, "#!/usr/bin/env bash\nsleep 8.5\necho done\n", "1")
+    progress = [line for line in result.stdout.splitlines() if line.startswith("… ")]
+    assert (result.returncode, len(progress)) == (0, 3), result.stdout
+    assert result.stdout.splitlines()[-1] == "done"
+
+
 def test_a_command_that_keeps_printing_gets_no_progress_line(tmp_path):
     chatty = "#!/usr/bin/env bash\nfor i in 1 2 3 4 5 6; do echo \"step $i\"; sleep 0.5; done\n"
     result = run_wrapper(tmp_path, chatty, "2")
