@@ -119,7 +119,11 @@ class RunPlan:
 def _orchestration(assembly: Assembly) -> tuple[str, dict[str, str]]:
     environments = list(assembly.resources_of_type("AWS::MWAA::Environment"))
     if len(environments) != 1:
-        raise TemplateError(f"expected one Airflow environment (AWS::MWAA::Environment), found {len(environments)}")
+        # The scheduler tier (lakehouse:orchestration=scheduler) has no Airflow for the local run to drive.
+        hint = ("; was it synthesized with lakehouse:orchestration=scheduler? The local run needs the default, "
+                "mwaa: npx projen local synthesizes it again") if not environments else ""
+        raise TemplateError(
+            f"expected one Airflow environment (AWS::MWAA::Environment), found {len(environments)}{hint}")
     rid, resource = environments[0]
     options = Resolver(assembly, rid.stack).resolve(resource["Properties"].get("AirflowConfigurationOptions", {}))
     for option in (STATE_MACHINE_OPTION, PIPELINE_NAME_OPTION):

@@ -74,6 +74,8 @@ export class LakehouseMonorepo extends typescript.TypeScriptProject {
         cacheDirectory: '.nx/cache',
         defaultBase: 'main',
         neverConnectToCloud: true,
+        // Decided here, so nx does not stop the first command in a terminal to ask, then rewrite this file.
+        analytics: false,
         useDaemonProcess: false,
         namedInputs: {
           sharedGlobals: [

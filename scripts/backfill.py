@@ -95,11 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--region")
     parser.add_argument("--endpoint-url", help="another Step Functions endpoint, for example a local emulator")
     args = parser.parse_args(argv)
+    try:
+        dates(args.start, args.end)
+    except ValueError as error:
+        parser.error(str(error))
 
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    sfn = boto3.client("stepfunctions", region_name=args.region, endpoint_url=args.endpoint_url)
-    outcomes = backfill(sfn, args.state_machine_arn, args.pipeline_name, args.start, args.end, args.poll_seconds)
+    try:
+        sfn = boto3.client("stepfunctions", region_name=args.region, endpoint_url=args.endpoint_url)
+        outcomes = backfill(sfn, args.state_machine_arn, args.pipeline_name, args.start, args.end, args.poll_seconds)
+    except (BotoCoreError, ClientError) as error:
+        # No region, no credentials, an unreachable endpoint, a refused call: one line, not a traceback.
+        print(f"backfill: {error}", file=sys.stderr)
+        return 1
     return 0 if outcomes and all(o.status == "SUCCEEDED" for o in outcomes) and len(outcomes) == len(dates(args.start, args.end)) else 1
 
 

@@ -281,3 +281,9 @@ def test_the_resources_created_in_moto_match_the_templates(assembly: Assembly, p
             workgroup = athena.get_work_group(WorkGroup=workgroup_name)["WorkGroup"]
             assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == \
                 expected["ResultConfiguration"]["OutputLocation"]
+
+
+def test_an_assembly_without_airflow_names_the_scheduler_tier():
+    template = {"Resources": {"Schedule": {"Type": "AWS::Scheduler::Schedule", "Properties": {}}}}
+    with pytest.raises(TemplateError, match="found 0; was it synthesized with lakehouse:orchestration=scheduler"):
+        plan_run(Assembly({"app": Stack("app", "us-east-1", template)}))

@@ -93,3 +93,23 @@ def test_execution_names_are_valid_and_one_per_date(pipeline):
 def test_an_end_before_the_start_is_refused():
     with pytest.raises(ValueError, match="before --start"):
         backfill.dates(date(2026, 3, 2), date(2026, 3, 1))
+
+
+def test_an_end_before_the_start_stops_the_command_with_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as exited:
+        backfill.main(["--state-machine-arn", "arn", "--pipeline-name", "lakehouse",
+                       "--start", "2026-03-02", "--end", "2026-03-01"])
+    assert exited.value.code == 2
+    assert "--end 2026-03-01 is before --start 2026-03-02" in capsys.readouterr().err
+
+
+def test_an_sdk_error_is_one_line_and_exit_1(monkeypatch, capsys):
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    code = backfill.main(["--state-machine-arn", "arn:aws:states:us-east-1:123456789012:stateMachine:p",
+                          "--pipeline-name", "lakehouse", "--start", "2026-03-01", "--end", "2026-03-01"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("backfill: ") and "region" in err
+    assert "Traceback" not in err and err.count("\n") == 1
