@@ -105,19 +105,30 @@ export function loadSandboxConfig(app: App, env: NodeJS.ProcessEnv = process.env
       Validate.fail(name, JSON.stringify(app.node.tryGetContext(name)),
         `is not a sandbox setting; the settings are ${known.map(key => CONTEXT_PREFIX + key).join(', ')}`);
     }
+    // lakehouse_orchestration, Lakehouse:tags, lakehouse.region: meant as a setting, but CDK would ignore it.
+    if (/^lakehouse/i.test(name) && !name.startsWith(CONTEXT_PREFIX)) {
+      Validate.fail(name, JSON.stringify(app.node.tryGetContext(name)),
+        `is not a sandbox setting: the settings start with "${CONTEXT_PREFIX}" (lower case, then a colon), for example ${CONTEXT_PREFIX}${name.replace(/^lakehouse[^a-z0-9]*/i, '') || 'orchestration'}`);
+    }
   }
   const read = <K extends ContextKey>(key: K, fallback: SandboxConfig[K]): SandboxConfig[K] => {
     const name = `${CONTEXT_PREFIX}${key}`;
     const value = app.node.tryGetContext(name);
     return value === undefined ? fallback : CONTEXT_KEYS[key](name, value);
   };
+  const orchestration = read('orchestration', SANDBOX_DEFAULTS.orchestration);
+  const environmentClass = app.node.tryGetContext(`${CONTEXT_PREFIX}mwaaEnvironmentClass`);
+  if (orchestration !== 'mwaa' && environmentClass !== undefined) {
+    Validate.fail(`${CONTEXT_PREFIX}mwaaEnvironmentClass`, JSON.stringify(environmentClass),
+      `applies only to ${CONTEXT_PREFIX}orchestration=mwaa; the ${orchestration} tier runs no Airflow environment`);
+  }
   return {
     project: read('project', SANDBOX_DEFAULTS.project),
     environment: read('environment', SANDBOX_DEFAULTS.environment),
     account: env.CDK_DEFAULT_ACCOUNT,
     region: read('region', env.CDK_DEFAULT_REGION ?? SANDBOX_DEFAULTS.region),
     tags: read('tags', SANDBOX_DEFAULTS.tags),
-    orchestration: read('orchestration', SANDBOX_DEFAULTS.orchestration),
+    orchestration,
     mwaaEnvironmentClass: read('mwaaEnvironmentClass', SANDBOX_DEFAULTS.mwaaEnvironmentClass),
     processedCrawlerSchedule: read('processedCrawlerSchedule', SANDBOX_DEFAULTS.processedCrawlerSchedule),
     dbtBytesScannedCutoff: read('dbtBytesScannedCutoff', SANDBOX_DEFAULTS.dbtBytesScannedCutoff),

@@ -131,6 +131,21 @@ describe('configuration', () => {
     expect(() => loadSandboxConfig(new App({ context: { '@aws-cdk/core:newStyleStackSynthesis': true, '@lakehouse-cdk/core:removeDataOnDestroy': 'false' } }), {})).not.toThrow();
   });
 
+  test('a setting spelled with another separator or case is an error, not silently ignored', () => {
+    for (const [name, meant] of [['lakehouse_orchestration', 'lakehouse:orchestration'], ['Lakehouse:tags', 'lakehouse:tags'], ['lakehouse.region', 'lakehouse:region']]) {
+      expect(() => loadSandboxConfig(new App({ context: { [name]: 'x' } }), {}))
+        .toThrow(new RegExp(`^${name.replace('.', '\\.')} is not a sandbox setting: the settings start with "lakehouse:".*for example ${meant}; got "x"$`));
+    }
+  });
+
+  test('an MWAA environment class given with the scheduler tier is an error: it would be ignored', () => {
+    const app = new App({ context: { 'lakehouse:orchestration': 'scheduler', 'lakehouse:mwaaEnvironmentClass': 'mw1.micro' } });
+    expect(() => loadSandboxConfig(app, {}))
+      .toThrow(/^lakehouse:mwaaEnvironmentClass applies only to lakehouse:orchestration=mwaa; the scheduler tier runs no Airflow environment; got "mw1.micro"$/);
+    const mwaa = new App({ context: { 'lakehouse:orchestration': 'mwaa', 'lakehouse:mwaaEnvironmentClass': 'mw1.micro' } });
+    expect(loadSandboxConfig(mwaa, {}).mwaaEnvironmentClass).toBe('mw1.micro');
+  });
+
   test('tags that are not a JSON object of strings are a named error, not a SyntaxError', () => {
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:tags': '{Team:data}' } }), {})).toThrow(/^lakehouse:tags must be a JSON object of string values.*not valid JSON.*; got \{Team:data\}$/);
     expect(() => loadSandboxConfig(new App({ context: { 'lakehouse:tags': '["data"]' } }), {})).toThrow(/^lakehouse:tags must be a JSON object/);
