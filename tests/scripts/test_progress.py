@@ -30,7 +30,9 @@ def run_wrapper(tmp_path: Path, script: str, seconds: str) -> subprocess.Complet
     fake = tmp_path / "fake-nx"
     fake.write_text(script)
     fake.chmod(0o755)
-    env = {**os.environ, "PROGRESS_SECONDS": seconds}
+    # Run inside an nx task (CI), this process carries that task in its environment: the fake's must not.
+    env = {name: value for name, value in os.environ.items() if not name.startswith("NX_TASK_")}
+    env["PROGRESS_SECONDS"] = seconds
     env.pop("FORCE_COLOR", None)
     return subprocess.run(["node", str(WRAPPER), str(fake)], env=env, capture_output=True, text=True, timeout=60)
 
