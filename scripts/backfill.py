@@ -70,12 +70,15 @@ def backfill(
             sfn.start_execution(stateMachineArn=state_machine_arn, name=name, input=payload)
         except sfn.exceptions.ExecutionAlreadyExists:
             started = False
+        began = time.monotonic()
         status = sfn.describe_execution(executionArn=arn)["status"]
-        if not started:
-            say(f"{day}: {name} exists already ({status}); not started again")
+        say(f"{day}: {name} started" if started else f"{day}: {name} exists already ({status}); not started again")
         while status not in TERMINAL:
             time.sleep(poll_seconds)
             status = sfn.describe_execution(executionArn=arn)["status"]
+            if status not in TERMINAL:
+                # One line a poll, so a long run is never silent.
+                say(f"{day}: {name} {status} for {time.monotonic() - began:.0f} s")
         if started:
             say(f"{day}: {name} {status}")
         outcomes.append(DateOutcome(day.isoformat(), name, status, started))
@@ -87,12 +90,13 @@ def backfill(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--state-machine-arn", required=True)
-    parser.add_argument("--pipeline-name", required=True)
+    parser.add_argument("--state-machine-arn", required=True, help="the pipeline state machine (the PipelineStateMachineArn output)")
+    parser.add_argument("--pipeline-name", required=True, help="the pipeline_name the runs are recorded under, for example lakehouse")
     parser.add_argument("--start", required=True, type=date.fromisoformat, help="first execution_date, YYYY-MM-DD")
     parser.add_argument("--end", required=True, type=date.fromisoformat, help="last execution_date, YYYY-MM-DD")
-    parser.add_argument("--poll-seconds", type=float, default=30.0)
-    parser.add_argument("--region")
+    parser.add_argument("--poll-seconds", type=float, default=30.0,
+                        help="how often a running execution is checked, and a line printed (default 30)")
+    parser.add_argument("--region", help="the AWS region, else the AWS SDK's default")
     parser.add_argument("--endpoint-url", help="another Step Functions endpoint, for example a local emulator")
     args = parser.parse_args(argv)
     try:

@@ -81,6 +81,21 @@ def test_the_backfill_stops_at_the_first_failed_date(sfn):
     assert [i["execution_date"] for i in _inputs(sfn, arn)] == ["2026-03-02", "2026-03-03"]
 
 
+WAITS_A_SECOND = {"StartAt": "Wait", "States": {"Wait": {"Type": "Wait", "Seconds": 1, "End": True}}}
+
+
+def test_a_running_date_prints_a_line_at_every_poll(sfn):
+    arn = _machine(sfn, "slow", WAITS_A_SECOND)
+    said: list[str] = []
+    outcomes = backfill.backfill(sfn, arn, "lakehouse", date(2026, 3, 1), date(2026, 3, 1), poll_seconds=0.2, say=said.append)
+    assert [o.status for o in outcomes] == ["SUCCEEDED"]
+    name = "backfill-lakehouse-20260301"
+    assert said[0] == f"2026-03-01: {name} started"
+    assert said[-1] == f"2026-03-01: {name} SUCCEEDED"
+    running = said[1:-1]
+    assert running and all(line.startswith(f"2026-03-01: {name} RUNNING for ") and line.endswith(" s") for line in running), said
+
+
 @pytest.mark.parametrize("pipeline", ["lakehouse", "daily.events", "p" * 128])
 def test_execution_names_are_valid_and_one_per_date(pipeline):
     name = backfill.execution_name(pipeline, date(2026, 3, 1))
