@@ -1,5 +1,5 @@
 import {
-  assertFuzz, boundaryNumbers, built, constant, FuzzSpec, MISSING, oddStrings, oneOfValues, removalPolicies, reportFuzzCounts, tokenNumbers, tokenStrings, wrongTypes,
+  assertFuzz, boundaryNumbers, built, constant, FuzzSpec, MISSING, oneOfValues, removalPolicies, reportFuzzCounts, strings, tokenNumbers, wrongTypes,
 } from '@lakehouse-cdk/testing';
 import { DataLayer, Naming } from '@lakehouse-cdk/core';
 import { Token } from 'aws-cdk-lib';
@@ -11,7 +11,6 @@ import { AnalyticsWorkgroup } from '../src';
 afterAll(reportFuzzCounts);
 
 const bucket = (id: string) => built(`bucket ${id}`, stack => s3.Bucket.fromBucketName(stack, id, `lake-${id.toLowerCase()}`));
-const strings = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, oddStrings(), tokenStrings(), wrongTypes());
 
 test('AnalyticsWorkgroup: any fuzzed props give a workgroup within Athena rules or a named error', () => {
   const spec: FuzzSpec = {

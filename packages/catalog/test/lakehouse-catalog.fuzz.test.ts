@@ -1,5 +1,5 @@
 import {
-  assertFuzz, boundaryNumbers, built, constant, FuzzSpec, MISSING, oddStrings, oneOfValues, removalPolicies, reportFuzzCounts, tokenNumbers, tokenStrings, wrongTypes,
+  assertFuzz, badStrings, boundaryNumbers, built, constant, FuzzSpec, MISSING, oneOfValues, removalPolicies, reportFuzzCounts, strings, tokenNumbers, wrongTypes,
 } from '@lakehouse-cdk/testing';
 import { DataLayer, Naming } from '@lakehouse-cdk/core';
 import { Token } from 'aws-cdk-lib';
@@ -11,8 +11,6 @@ import { LakehouseCatalog, RawTableFormat, RecrawlBehavior, SchemaDeleteBehavior
 
 afterAll(reportFuzzCounts);
 
-const badStrings = () => fc.oneof(oddStrings(), tokenStrings(), wrongTypes());
-const strings = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, badStrings());
 const numbers = (...valid: number[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, boundaryNumbers(), tokenNumbers(), wrongTypes());
 const events = { name: 'events', folder: 'events/', columns: [{ name: 'id' }, { name: 'payload', type: 'string' }] };
 

@@ -1,5 +1,5 @@
 import {
-  assertFuzz, boundaryNumbers, built, constant, FuzzSpec, logRetentions, MISSING, oddStrings, oneOfValues, reportFuzzCounts, tokenNumbers, tokenStrings, wrongTypes,
+  assertFuzz, badStrings, boundaryNumbers, built, constant, FuzzSpec, logRetentions, MISSING, oneOfValues, reportFuzzCounts, strings, tokenNumbers, wrongTypes,
 } from '@lakehouse-cdk/testing';
 import { Naming } from '@lakehouse-cdk/core';
 import { Token } from 'aws-cdk-lib';
@@ -11,8 +11,6 @@ import { AirflowLogLevel, MwaaEnvironment, MwaaSettings, WebserverAccess } from 
 
 afterAll(reportFuzzCounts);
 
-const badStrings = () => fc.oneof(oddStrings(), tokenStrings(), wrongTypes());
-const strings = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, badStrings());
 const numbers = (...valid: number[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, boundaryNumbers(), tokenNumbers(), wrongTypes(), fc.constant(MISSING));
 
 /** A VPC the team has: two private subnets and two public ones, in two zones. */

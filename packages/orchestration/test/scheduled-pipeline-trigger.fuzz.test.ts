@@ -1,5 +1,5 @@
 import {
-  assertFuzz, boundaryNumbers, built, durations, FuzzSpec, fuzzValue, MISSING, oddStrings, oneOfValues, reportFuzzCounts, tokenNumbers, tokenStrings, wrongTypes,
+  assertFuzz, boundaryNumbers, built, durations, FuzzSpec, fuzzValue, MISSING, oneOfValues, reportFuzzCounts, strings, tokenNumbers, tokenStrings, wrongTypes,
 } from '@lakehouse-cdk/testing';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
@@ -10,8 +10,6 @@ import { ScheduledPipelineTrigger } from '../src';
 
 afterAll(reportFuzzCounts);
 
-const badStrings = () => fc.oneof(oddStrings(), tokenStrings(), wrongTypes());
-const strings = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, badStrings());
 const durationsAnd = (...valid: Duration[]) => fc.oneof({ weight: 2, arbitrary: oneOfValues(...valid) }, durations(), wrongTypes(), fc.constant(MISSING));
 /** The pipeline the trigger starts, once per stack. */
 const pipeline = (stack: any): sfn.IStateMachine => stack.node.tryFindChild('Pipeline') ?? sfn.StateMachine.fromStateMachineArn(stack, 'Pipeline', STATE_MACHINE_ARN);

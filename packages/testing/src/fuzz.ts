@@ -135,6 +135,16 @@ export function oneOfValues(...values: unknown[]): fc.Arbitrary<FuzzValue> {
   return fc.constantFrom(...values).map(value => constant(labelOf(value), value));
 }
 
+/** The strings a string prop must refuse or pass on: odd strings, string tokens and wrong runtime types. */
+export function badStrings(): fc.Arbitrary<FuzzValue> {
+  return fc.oneof(oddStrings(), tokenStrings(), wrongTypes());
+}
+
+/** One of the `valid` strings three times in four, else one of `badStrings()`. */
+export function strings(...valid: string[]): fc.Arbitrary<FuzzValue> {
+  return fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, badStrings());
+}
+
 /** A value that `make` builds in the stack, labelled `label`. */
 export function built(label: string, make: (stack: Stack) => unknown): fc.Arbitrary<FuzzValue> {
   return fc.constant(fuzzValue(label, make));

@@ -1,6 +1,5 @@
 import {
-  assertFuzz, boundaryNumbers, built, constant, durations, FuzzSpec, logRetentions, MISSING, oddStrings, oneOfValues, removalPolicies, reportFuzzCounts,
-  tokenNumbers, tokenStrings, wrongTypes,
+  assertFuzz, badStrings, boundaryNumbers, built, constant, durations, FuzzSpec, logRetentions, MISSING, oneOfValues, removalPolicies, reportFuzzCounts, strings, tokenNumbers, wrongTypes,
 } from '@lakehouse-cdk/testing';
 import { Naming } from '@lakehouse-cdk/core';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
@@ -16,8 +15,6 @@ import { DbtJob, LakehousePipeline, PipelineStep, Weekday } from '../src';
 
 afterAll(reportFuzzCounts);
 
-const badStrings = () => fc.oneof(oddStrings(), tokenStrings(), wrongTypes());
-const strings = (...valid: string[]) => fc.oneof({ weight: 3, arbitrary: oneOfValues(...valid) }, badStrings());
 const seconds = (...valid: number[]) => fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...valid).map(n => constant(`Duration.seconds(${n})`, Duration.seconds(n))) },
   durations(), wrongTypes(), fc.constant(MISSING));
 const naming = () => fc.oneof(fc.constant(constant('Naming(lakehouse, sandbox)', new Naming({ project: 'lakehouse', environment: 'sandbox' }))), wrongTypes(), fc.constant(MISSING));
